@@ -1,0 +1,105 @@
+//! Writing `~/.aws` files safely: under an exclusive lock, to a 0600 temporary file in the
+//! same directory, fsync, rename over the original, fsync the directory. Concurrent runs
+//! therefore never lose each other's edits, and a crash leaves either the old or the new file.
+
+use std::fs::{self, DirBuilder, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use crate::Error;
+
+/// Reads a file, or returns None when it does not exist.
+pub fn read_to_string_if_exists(path: &Path) -> Result<Option<String>, Error> {
+    match fs::read(path) {
+        Ok(bytes) => String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| Error::file("read", path, io::Error::other("it is not UTF-8 text"))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::file("read", path, e)),
+    }
+}
+
+/// Applies `edit` to the file's current text ("" when it does not exist) and saves the
+/// result. `edit` runs under the lock, on what is on disk at that moment, so two runs
+/// editing different sections both land. It may refuse (its error is returned and nothing
+/// is written) or return None to leave the file as it is. Returns the path written (the
+/// target of a symlink, which stays a symlink).
+pub fn update_file(
+    path: &Path,
+    edit: impl FnOnce(&str) -> Result<Option<String>, Error>,
+) -> Result<PathBuf, Error> {
+    let target = resolve_symlink(path)?;
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !dir.exists() {
+        // New directories are private: they will hold secrets (mode applies to each level).
+        DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&dir)
+            .map_err(|e| Error::file("create the directory", &dir, e))?;
+    }
+    // The lock is taken on the directory, not the file: the file is replaced by rename, so a
+    // lock on its old inode would not exclude a run that opened the new one. Locking the
+    // directory also leaves no lock file behind in ~/.aws.
+    let lock = File::open(&dir).map_err(|e| Error::file("open the directory", &dir, e))?;
+    lock.lock()
+        .map_err(|e| Error::file("lock the directory", &dir, e))?;
+
+    let current = read_to_string_if_exists(&target)?.unwrap_or_default();
+    let Some(new) = edit(&current)? else {
+        return Ok(target);
+    };
+    if new == current && target.exists() {
+        return Ok(target);
+    }
+    write_atomically(&dir, &target, new.as_bytes())?;
+    drop(lock);
+    Ok(target)
+}
+
+/// Follows a symlinked file (dotfile managers link ~/.aws/credentials) so that the rename
+/// replaces the real file rather than the link.
+fn resolve_symlink(path: &Path) -> Result<PathBuf, Error> {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            let link = fs::read_link(path).map_err(|e| Error::file("read the link", path, e))?;
+            let base = path.parent().unwrap_or(Path::new("."));
+            resolve_symlink(&base.join(link))
+        }
+        _ => Ok(path.to_path_buf()),
+    }
+}
+
+fn write_atomically(dir: &Path, target: &Path, bytes: &[u8]) -> Result<(), Error> {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".into());
+    let tmp = dir.join(format!(
+        ".{name}.tempcreds-{}-{}.tmp",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let result = (|| {
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, target)?;
+        // Make the rename itself durable.
+        File::open(dir)?.sync_all()
+    })();
+    result.map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        Error::file("write", target, e)
+    })
+}

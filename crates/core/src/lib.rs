@@ -1,0 +1,12 @@
+//! tempcreds-core: everything about temporary AWS credentials that is not a command line or
+//! a server — the validation rules, the STS seam, `~/.aws` files, and output formats.
+
+pub mod awsfile;
+pub mod credentials;
+mod error;
+pub mod output;
+pub mod rules;
+pub mod sts;
+
+pub use credentials::{Credentials, Origin};
+pub use error::Error;

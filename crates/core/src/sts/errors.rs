@@ -1,0 +1,178 @@
+//! Turning SDK errors into one-line messages with a hint for the common cases
+//! (aws-rules.md, "Common errors to explain"). Messages never carry a secret: AWS does not
+//! echo them, and any that did would be scrubbed here.
+
+use std::error::Error as StdError;
+
+use aws_credential_types::provider::error::CredentialsError;
+use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::Error;
+
+/// What the failed call was about, for choosing a hint.
+pub(crate) struct Context<'a> {
+    pub(crate) operation: &'static str,
+    pub(crate) region: &'a str,
+    pub(crate) role_arn: Option<String>,
+    pub(crate) duration: Option<u32>,
+    pub(crate) mfa: bool,
+    pub(crate) secrets: &'a [SecretString],
+}
+
+pub(crate) fn from_sdk<E, R>(err: SdkError<E, R>, ctx: &Context<'_>) -> Error
+where
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    let scrub = |s: &str| scrub(s, ctx.secrets);
+    match &err {
+        SdkError::ServiceError(se) => {
+            let e = se.err();
+            let code = e.code().unwrap_or("Unknown").to_owned();
+            let message = scrub(e.message().unwrap_or("(no message)"));
+            let hint = hint(&code, &message, ctx);
+            Error::Aws {
+                service: "STS",
+                operation: ctx.operation,
+                code,
+                message: one_line(&message),
+                hint,
+            }
+        }
+        SdkError::TimeoutError(_) => Error::Transport {
+            message: format!("STS {} timed out", ctx.operation),
+            hint: Some(network_hint(ctx.region)),
+        },
+        SdkError::DispatchFailure(d) => {
+            let what = if d.is_timeout() {
+                "timed out"
+            } else if d.is_io() {
+                "could not connect"
+            } else {
+                "failed to send"
+            };
+            Error::Transport {
+                message: one_line(&scrub(&format!(
+                    "STS {} {what}: {}",
+                    ctx.operation,
+                    DisplayErrorContext(&err)
+                ))),
+                hint: Some(network_hint(ctx.region)),
+            }
+        }
+        _ => Error::Transport {
+            message: one_line(&scrub(&format!(
+                "STS {} failed: {}",
+                ctx.operation,
+                DisplayErrorContext(&err)
+            ))),
+            hint: None,
+        },
+    }
+}
+
+fn network_hint(region: &str) -> String {
+    format!(
+        "check the network, any HTTPS_PROXY, and AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_STS (region {region})"
+    )
+}
+
+/// The hint for an AWS error code, in the words a user can act on.
+fn hint(code: &str, message: &str, ctx: &Context<'_>) -> Option<String> {
+    let h = match code {
+        "InvalidClientTokenId" => "AWS does not know the source access key: check AWS_ACCESS_KEY_ID or the source profile's aws_access_key_id (a just-created key can take a few seconds to work)".to_owned(),
+        "SignatureDoesNotMatch" => "the source secret access key does not match its key id, or the keys belong to another partition than the region's (aws, aws-cn, aws-us-gov)".to_owned(),
+        "AccessDenied" if message.contains("MultiFactorAuthentication") => "the MFA code was refused: wait for the next code (a code works once per 30 seconds) and check --mfa-serial names the caller's device".to_owned(),
+        "AccessDenied" => format!(
+            "either the caller lacks sts:AssumeRole on {}, or the role's trust policy does not name the caller{}",
+            ctx.role_arn.as_deref().unwrap_or("the role"),
+            if ctx.mfa { "" } else { " (or it requires MFA: add --mfa-serial, or an external id: --external-id)" }
+        ),
+        "ExpiredToken" | "ExpiredTokenException" => "the source credentials have expired: refresh them (new session token, or re-run the command that produced them)".to_owned(),
+        "RegionDisabledException" => format!(
+            "STS is not activated in {}: activate it in the IAM console (Account settings), or choose another --region",
+            ctx.region
+        ),
+        "MalformedPolicyDocument" | "MalformedPolicyDocumentException" => "the session policy is JSON but not a valid IAM policy: check Version, Statement, Effect, Action and Resource".to_owned(),
+        "PackedPolicyTooLarge" | "PackedPolicyTooLargeException" => "the session policy and session tags together are too large once packed by AWS: shorten the policy or pass fewer tags".to_owned(),
+        "ValidationError" if message.contains("DurationSeconds") || message.contains("duration") => format!(
+            "the requested duration{} is above the role's maximum session duration: ask for less with --duration, or raise the role's MaxSessionDuration",
+            ctx.duration.map(|d| format!(" ({d} s)")).unwrap_or_default()
+        ),
+        "Throttling" | "ThrottlingException" | "RequestLimitExceeded" => "STS is throttling these calls: wait a moment and try again".to_owned(),
+        _ => return None,
+    };
+    Some(h)
+}
+
+/// The error for a chain that found no source credentials (or failed to load them).
+pub(crate) fn no_source_credentials(profile: Option<&str>, err: Option<&CredentialsError>) -> Error {
+    let detail = match err {
+        Some(CredentialsError::CredentialsNotLoaded(_)) | None => "none were found".to_owned(),
+        Some(e) => one_line(&format!("{}", DisplayErrorContext(e))),
+    };
+    let hint = match profile {
+        Some(p) => format!("check that profile \"{p}\" exists in AWS_CONFIG_FILE or AWS_SHARED_CREDENTIALS_FILE and holds keys"),
+        None => "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or name a profile with --source-profile or AWS_PROFILE".to_owned(),
+    };
+    Error::Transport {
+        message: format!("no source credentials: {detail}"),
+        hint: Some(hint),
+    }
+}
+
+/// Removes any known secret from a text (belt and braces: AWS does not echo secrets).
+fn scrub(text: &str, secrets: &[SecretString]) -> String {
+    let mut out = text.to_owned();
+    for s in secrets {
+        let s = s.expose_secret();
+        if s.len() >= 8 {
+            out = out.replace(s, "** redacted **");
+        }
+    }
+    out
+}
+
+/// Errors are one line on stderr.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx<'a>(secrets: &'a [SecretString]) -> Context<'a> {
+        Context {
+            operation: "AssumeRole",
+            region: "eu-west-1",
+            role_arn: Some("arn:aws:iam::123456789012:role/Lab".into()),
+            duration: Some(7200),
+            mfa: false,
+            secrets,
+        }
+    }
+
+    #[test]
+    fn hints_for_common_codes() {
+        let c = ctx(&[]);
+        assert!(hint("InvalidClientTokenId", "", &c).unwrap().contains("AWS_ACCESS_KEY_ID"));
+        assert!(hint("SignatureDoesNotMatch", "", &c).unwrap().contains("secret access key"));
+        assert!(hint("AccessDenied", "User is not authorized", &c).unwrap().contains("sts:AssumeRole on arn:aws:iam::123456789012:role/Lab"));
+        assert!(hint("AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code.", &c).unwrap().contains("MFA code"));
+        assert!(hint("ExpiredToken", "", &c).unwrap().contains("expired"));
+        assert!(hint("RegionDisabledException", "", &c).unwrap().contains("eu-west-1"));
+        assert!(hint("ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.", &c).unwrap().contains("7200"));
+        assert!(hint("MalformedPolicyDocument", "", &c).is_some());
+        assert!(hint("PackedPolicyTooLarge", "", &c).is_some());
+        assert_eq!(hint("SomethingNew", "", &c), None);
+    }
+
+    #[test]
+    fn scrub_removes_secrets_and_one_line_folds() {
+        let secrets = [SecretString::from("wJalrXUtnFEMI/K7MDENG")];
+        assert_eq!(scrub("key wJalrXUtnFEMI/K7MDENG here", &secrets), "key ** redacted ** here");
+        assert_eq!(one_line("a\n  b\r\nc"), "a b c");
+    }
+}

@@ -1,0 +1,58 @@
+//! The seam to STS: the validated inputs of each call, the trait the rest of the code talks
+//! to, and its implementation on `aws-sdk-sts` (in `sdk`).
+
+mod errors;
+mod http;
+mod sdk;
+
+use std::future::Future;
+
+pub use sdk::{SdkSts, SourceSettings};
+
+use crate::rules::{RoleArn, Tag};
+use crate::{Credentials, Error};
+
+/// An MFA device and the code it shows now.
+#[derive(Debug, Clone)]
+pub struct Mfa {
+    pub serial: String,
+    /// Six digits; single use within its 30-second window, so never logged or retried.
+    pub code: String,
+}
+
+/// AssumeRole's parameters, each already checked against `rules`.
+#[derive(Debug, Clone)]
+pub struct AssumeRoleInput {
+    pub role_arn: RoleArn,
+    pub session_name: String,
+    /// None: let STS apply its default (one hour).
+    pub duration_seconds: Option<u32>,
+    pub external_id: Option<String>,
+    pub mfa: Option<Mfa>,
+    /// Minified inline session policy.
+    pub policy: Option<String>,
+    pub policy_arns: Vec<String>,
+    pub tags: Vec<Tag>,
+    pub transitive_tag_keys: Vec<String>,
+    pub source_identity: Option<String>,
+}
+
+/// What AssumeRole returns that tempcreds uses.
+#[derive(Debug, Clone)]
+pub struct AssumedRole {
+    pub credentials: Credentials,
+    /// `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`.
+    pub assumed_role_arn: String,
+}
+
+/// The STS operations tempcreds calls. Implemented on the SDK; tests of logic may use a fake.
+pub trait Sts {
+    /// True when the caller's own credentials are temporary, so that AssumeRole is role
+    /// chaining (at most one hour, and no console SessionDuration).
+    fn caller_is_temporary(&self) -> bool;
+
+    fn assume_role(
+        &self,
+        input: &AssumeRoleInput,
+    ) -> impl Future<Output = Result<AssumedRole, Error>> + Send;
+}

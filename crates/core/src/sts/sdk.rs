@@ -1,0 +1,165 @@
+//! `Sts` on the official AWS SDK: source credentials from the standard chain (environment,
+//! profile, shared files, `credential_process`, SSO, web identity, container, IMDS), the
+//! endpoint from the standard settings (`AWS_ENDPOINT_URL[_STS]`), timeouts and the SDK's
+//! standard retries.
+
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::timeout::TimeoutConfig;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_sdk_sts::config::Region;
+use aws_sdk_sts::types::{PolicyDescriptorType, Tag as StsTag};
+use secrecy::SecretString;
+use time::OffsetDateTime;
+use tracing::{debug, info};
+
+use super::errors::{Context, from_sdk, no_source_credentials};
+use super::{AssumeRoleInput, AssumedRole, Sts};
+use crate::{Credentials, Error, Origin};
+
+/// Where the source credentials and the STS endpoint come from.
+#[derive(Debug, Clone)]
+pub struct SourceSettings {
+    /// The region STS is called in (already resolved: flag, environment, profile, default).
+    pub region: String,
+    /// `--source-profile`; None means the SDK's own choice (`AWS_PROFILE` or `default`).
+    pub profile: Option<String>,
+}
+
+/// An STS client holding the caller's resolved source credentials.
+#[derive(Debug)]
+pub struct SdkSts {
+    client: aws_sdk_sts::Client,
+    temporary: bool,
+    region: String,
+    /// The source secret and token, only to scrub them from error text (never shown).
+    secrets: Vec<SecretString>,
+}
+
+impl SdkSts {
+    /// Resolves the source credentials (local: environment, files, or a credential process)
+    /// and builds the client. Nothing is sent to STS yet.
+    pub async fn connect(settings: &SourceSettings) -> Result<Self, Error> {
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .read_timeout(Duration::from_secs(20))
+            .operation_attempt_timeout(Duration::from_secs(20))
+            .operation_timeout(Duration::from_secs(60))
+            .build();
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(settings.region.clone()))
+            .http_client(super::http::client())
+            .timeout_config(timeouts);
+        if let Some(p) = &settings.profile {
+            loader = loader.profile_name(p);
+        }
+        let config = loader.load().await;
+        let provider = config
+            .credentials_provider()
+            .ok_or_else(|| no_source_credentials(settings.profile.as_deref(), None))?;
+        let creds = provider
+            .provide_credentials()
+            .await
+            .map_err(|e| no_source_credentials(settings.profile.as_deref(), Some(&e)))?;
+        let temporary = creds.session_token().is_some();
+        info!(
+            access_key_id = creds.access_key_id(),
+            temporary,
+            region = %settings.region,
+            endpoint = config.endpoint_url().unwrap_or("(AWS default)"),
+            "source credentials resolved"
+        );
+        let mut secrets = vec![SecretString::from(creds.secret_access_key())];
+        secrets.extend(creds.session_token().map(SecretString::from));
+        // The client gets the already-resolved credentials: resolving again through the
+        // provider would run a credential_process a second time.
+        let sts_config = aws_sdk_sts::config::Builder::from(&config)
+            .credentials_provider(SharedCredentialsProvider::new(creds))
+            .build();
+        Ok(Self {
+            client: aws_sdk_sts::Client::from_conf(sts_config),
+            temporary,
+            region: settings.region.clone(),
+            secrets,
+        })
+    }
+}
+
+impl Sts for SdkSts {
+    fn caller_is_temporary(&self) -> bool {
+        self.temporary
+    }
+
+    async fn assume_role(&self, input: &AssumeRoleInput) -> Result<AssumedRole, Error> {
+        let mut req = self
+            .client
+            .assume_role()
+            .role_arn(input.role_arn.to_string())
+            .role_session_name(&input.session_name)
+            .set_duration_seconds(input.duration_seconds.map(|d| d as i32))
+            .set_external_id(input.external_id.clone())
+            .set_policy(input.policy.clone())
+            .set_source_identity(input.source_identity.clone());
+        if let Some(mfa) = &input.mfa {
+            req = req.serial_number(&mfa.serial).token_code(&mfa.code);
+        }
+        for arn in &input.policy_arns {
+            req = req.policy_arns(PolicyDescriptorType::builder().arn(arn).build());
+        }
+        for t in &input.tags {
+            let tag = StsTag::builder()
+                .key(&t.key)
+                .value(&t.value)
+                .build()
+                .map_err(|e| Error::refused(format!("--tag: {e}"), None))?;
+            req = req.tags(tag);
+        }
+        for k in &input.transitive_tag_keys {
+            req = req.transitive_tag_keys(k);
+        }
+        debug!(
+            role_arn = %input.role_arn,
+            session_name = %input.session_name,
+            duration_seconds = ?input.duration_seconds,
+            mfa = input.mfa.is_some(),
+            policy_chars = input.policy.as_ref().map(|p| p.len()),
+            policy_arns = input.policy_arns.len(),
+            tags = input.tags.len(),
+            "sts:AssumeRole"
+        );
+        let started = std::time::Instant::now();
+        let out = req.send().await.map_err(|e| {
+            let ctx = Context {
+                operation: "AssumeRole",
+                region: &self.region,
+                role_arn: Some(input.role_arn.to_string()),
+                duration: input.duration_seconds,
+                mfa: input.mfa.is_some(),
+                secrets: &self.secrets,
+            };
+            from_sdk(e, &ctx)
+        })?;
+        debug!(elapsed_ms = started.elapsed().as_millis() as u64, "sts:AssumeRole answered");
+        let c = out.credentials().ok_or_else(|| Error::Transport {
+            message: "STS AssumeRole answered without credentials".into(),
+            hint: None,
+        })?;
+        let expiration = OffsetDateTime::from_unix_timestamp(c.expiration().secs()).ok();
+        Ok(AssumedRole {
+            credentials: Credentials {
+                access_key_id: c.access_key_id().to_owned(),
+                secret_access_key: SecretString::from(c.secret_access_key()),
+                session_token: Some(SecretString::from(c.session_token())),
+                expiration,
+                origin: Origin::AssumedRole {
+                    chained: self.temporary,
+                },
+            },
+            assumed_role_arn: out
+                .assumed_role_user()
+                .map(|u| u.arn().to_owned())
+                .unwrap_or_default(),
+        })
+    }
+}
