@@ -1,1 +1,88 @@
-fn main() {}
+//! The `tempcreds` binary: parse arguments, set up logging on stderr, run one subcommand on
+//! a single-threaded runtime, and turn its error into one line and an exit code.
+
+mod args;
+mod assume;
+mod ui;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+use tracing_subscriber::EnvFilter;
+
+use crate::args::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            return match e.kind() {
+                ErrorKind::DisplayHelp
+                | ErrorKind::DisplayVersion
+                | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                    let _ = e.print();
+                    ExitCode::from(if e.use_stderr() { 2 } else { 0 })
+                }
+                _ => {
+                    ui::usage_error(&e.render().to_string());
+                    ExitCode::from(2)
+                }
+            };
+        }
+    };
+    init_logging(cli.global.verbose, cli.global.quiet);
+    let quiet = cli.global.quiet;
+
+    let result = match &cli.command {
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                *shell,
+                &mut Cli::command(),
+                "tempcreds",
+                &mut std::io::stdout(),
+            );
+            Ok(())
+        }
+        Command::Assume(a) => runtime().block_on(assume::run(a, quiet)),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            ui::error(&e);
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    // One thread: a CLI run makes one or two calls, and a multi-threaded runtime's start-up
+    // costs more than the calls' concurrency would win.
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("cannot start the async runtime: {e}"))
+}
+
+/// Logs go to stderr, for tempcreds' own crates only: the SDK's internal debug output can
+/// include request bodies, and nothing here may ever print a secret.
+fn init_logging(verbose: u8, quiet: bool) {
+    let level = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, 2) => "debug",
+        (false, _) => "trace",
+    };
+    let filter = EnvFilter::new(format!("off,tempcreds={level},tempcreds_core={level}"));
+    let ansi = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi)
+        .without_time()
+        .with_target(false)
+        .init();
+}

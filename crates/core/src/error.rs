@@ -69,12 +69,12 @@ impl Error {
     /// A one-line suggestion of what to do, where there is a useful one.
     pub fn hint(&self) -> Option<&str> {
         match self {
-            Error::Refused { hint, .. } | Error::Aws { hint, .. } | Error::Transport { hint, .. } => {
-                hint.as_deref()
-            }
-            Error::File { source, .. } if source.kind() == io::ErrorKind::PermissionDenied => {
-                Some("check the file's owner and permissions, or point AWS_SHARED_CREDENTIALS_FILE elsewhere")
-            }
+            Error::Refused { hint, .. }
+            | Error::Aws { hint, .. }
+            | Error::Transport { hint, .. } => hint.as_deref(),
+            Error::File { source, .. } if source.kind() == io::ErrorKind::PermissionDenied => Some(
+                "check the file's owner and permissions, or point AWS_SHARED_CREDENTIALS_FILE elsewhere",
+            ),
             Error::Invalid(_) | Error::File { .. } => None,
         }
     }

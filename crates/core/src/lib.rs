@@ -3,10 +3,13 @@
 
 pub mod awsfile;
 pub mod credentials;
+pub mod env;
 mod error;
 pub mod output;
+pub mod plan;
 pub mod rules;
 pub mod sts;
 
 pub use credentials::{Credentials, Origin};
+pub use env::Env;
 pub use error::Error;

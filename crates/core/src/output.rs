@@ -75,7 +75,11 @@ pub fn credential_process(creds: &Credentials) -> String {
 /// The variables `env` sets, in order: the SDKs' names, `AWS_SECURITY_TOKEN` for boto2-era
 /// tools, the expiry, both region variables when a region is known (the AWS CLI v1 reads
 /// only `AWS_DEFAULT_REGION`), and with `legacy_ec2` the old EC2 API tools' names.
-pub fn env_vars(creds: &Credentials, region: Option<&str>, legacy_ec2: bool) -> Vec<(&'static str, String)> {
+pub fn env_vars(
+    creds: &Credentials,
+    region: Option<&str>,
+    legacy_ec2: bool,
+) -> Vec<(&'static str, String)> {
     let mut v = vec![
         ("AWS_ACCESS_KEY_ID", creds.access_key_id.clone()),
         ("AWS_SECRET_ACCESS_KEY", creds.secret().to_owned()),

@@ -30,7 +30,10 @@ pub fn set_section(text: &str, name: &str, entries: &[(&str, &str)]) -> Edit {
         .find(|e| !e.is_empty())
         .unwrap_or("\n");
     let ranges = section_ranges(&lines, name);
-    let mut out: Vec<String> = lines.iter().map(|l| format!("{}{}", l.text, l.eol)).collect();
+    let mut out: Vec<String> = lines
+        .iter()
+        .map(|l| format!("{}{}", l.text, l.eol))
+        .collect();
     let mut done = vec![false; entries.len()];
 
     // Walk sections back to front so earlier indices stay valid while lines are removed.
@@ -44,7 +47,10 @@ pub fn set_section(text: &str, name: &str, entries: &[(&str, &str)]) -> Edit {
                 let conts = (i + 1..end)
                     .take_while(|&j| lines[j].kind == Kind::Continuation)
                     .count();
-                match entries.iter().position(|(k, _)| k.eq_ignore_ascii_case(key)) {
+                match entries
+                    .iter()
+                    .position(|(k, _)| k.eq_ignore_ascii_case(key))
+                {
                     Some(p) if first && !done[p] => {
                         out[i] = format!("{} = {}{}", entries[p].0, entries[p].1, lines[i].eol);
                         done[p] = true;
@@ -85,7 +91,9 @@ pub fn set_section(text: &str, name: &str, entries: &[(&str, &str)]) -> Edit {
             text_out.push_str(eol);
         }
         let ends_blank = text_out.is_empty()
-            || lines.last().is_some_and(|l| l.kind == Kind::Blank && !l.eol.is_empty());
+            || lines
+                .last()
+                .is_some_and(|l| l.kind == Kind::Blank && !l.eol.is_empty());
         if !ends_blank {
             text_out.push_str(eol);
         }

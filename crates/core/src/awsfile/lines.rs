@@ -16,7 +16,10 @@ pub(crate) enum Kind<'a> {
     /// `[name]`; the name is trimmed.
     Header(&'a str),
     /// `key = value` (or `key: value`) at the start of the line.
-    Entry { key: &'a str, value: &'a str },
+    Entry {
+        key: &'a str,
+        value: &'a str,
+    },
     /// An indented line after an entry: part of its value (nested `s3 =` settings).
     Continuation,
     /// `#` or `;` comments.
@@ -38,10 +41,18 @@ pub(crate) fn split(text: &str) -> Vec<Line<'_>> {
             },
         };
         // A UTF-8 byte order mark belongs to the file, not to the first line's meaning.
-        let meaning = if i == 0 { body.trim_start_matches('\u{feff}') } else { body };
+        let meaning = if i == 0 {
+            body.trim_start_matches('\u{feff}')
+        } else {
+            body
+        };
         let kind = classify(meaning, in_entry);
         in_entry = matches!(kind, Kind::Entry { .. } | Kind::Continuation);
-        out.push(Line { text: body, eol, kind });
+        out.push(Line {
+            text: body,
+            eol,
+            kind,
+        });
     }
     out
 }

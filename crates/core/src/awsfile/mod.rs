@@ -3,6 +3,7 @@
 
 mod edit;
 mod lines;
+pub mod paths;
 mod save;
 #[cfg(test)]
 mod tests;

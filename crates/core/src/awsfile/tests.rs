@@ -22,10 +22,13 @@ fn appends_a_new_section_to_an_empty_file() {
 
 #[test]
 fn appends_after_a_blank_line_keeping_everything_else() {
-    let before = "# my keys\n[default]\naws_access_key_id = AKIA1 ; not a comment\n\n; trailing comment\n";
+    let before =
+        "# my keys\n[default]\naws_access_key_id = AKIA1 ; not a comment\n\n; trailing comment\n";
     assert_eq!(
         set(before, "alice"),
-        format!("{before}\n[alice]\naws_access_key_id = ASIANEW\naws_secret_access_key = newsecret\naws_session_token = newtoken\n")
+        format!(
+            "{before}\n[alice]\naws_access_key_id = ASIANEW\naws_secret_access_key = newsecret\naws_session_token = newtoken\n"
+        )
     );
     let no_blank = "[default]\nregion=x\n";
     assert!(set(no_blank, "a").starts_with("[default]\nregion=x\n\n[a]\n"));
@@ -39,7 +42,12 @@ fn file_without_trailing_newline() {
     );
     // Updating the last key in place keeps the missing newline missing.
     assert_eq!(
-        set_section("[a]\naws_session_token = old", "a", &[("aws_session_token", "new")]).text,
+        set_section(
+            "[a]\naws_session_token = old",
+            "a",
+            &[("aws_session_token", "new")]
+        )
+        .text,
         "[a]\naws_session_token = new"
     );
     // Adding after a last line without newline adds one before the new lines.
@@ -145,7 +153,12 @@ fn continuation_lines_of_a_replaced_key_go_with_it() {
 #[test]
 fn keys_match_case_insensitively_and_bom_is_kept() {
     assert_eq!(
-        set_section("\u{feff}[a]\nAWS_Session_Token = old\n", "a", &[("aws_session_token", "new")]).text,
+        set_section(
+            "\u{feff}[a]\nAWS_Session_Token = old\n",
+            "a",
+            &[("aws_session_token", "new")]
+        )
+        .text,
         "\u{feff}[a]\naws_session_token = new\n"
     );
 }
@@ -185,10 +198,22 @@ fn update_file_creates_private_dir_and_file_and_keeps_symlinks() {
     std::os::unix::fs::symlink("real", &link).unwrap();
     let written = update_file(&link, |cur| Ok(Some(set(cur, "a")))).unwrap();
     assert_eq!(written, tmp.path().join("real"));
-    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
-    assert!(std::fs::read_to_string(&real).unwrap().starts_with("[x]\nk = v\n\n[a]\n"));
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(
+        std::fs::read_to_string(&real)
+            .unwrap()
+            .starts_with("[x]\nk = v\n\n[a]\n")
+    );
     // No temporary files are left behind.
-    let names: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let names: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(names.len(), 3, "{names:?}");
 }
 

@@ -81,9 +81,7 @@ pub fn region(flag: &str, value: &str) -> Result<(), Invalid> {
         && parts[..parts.len() - 1]
             .iter()
             .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
-        && parts[parts.len() - 1]
-            .bytes()
-            .all(|b| b.is_ascii_digit())
+        && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
         && !parts[parts.len() - 1].is_empty();
     if ok {
         Ok(())
@@ -209,8 +207,7 @@ pub fn policy_arns(flag: &str, values: &[String]) -> Result<(), Invalid> {
             format!("at most 10 managed session policies (got {})", values.len()),
         ));
     }
-    const SHAPE: &str =
-        "must be arn:PARTITION:iam::ACCOUNT:policy/NAME (ACCOUNT is 12 digits, or \"aws\" for AWS managed policies)";
+    const SHAPE: &str = "must be arn:PARTITION:iam::ACCOUNT:policy/NAME (ACCOUNT is 12 digits, or \"aws\" for AWS managed policies)";
     for v in values {
         let (_, _, rest) = iam_arn(flag, v, "policy", SHAPE, |a| a == "aws" || is_account_id(a))?;
         let (_, name) = path_and_name(flag, rest)?;

@@ -18,11 +18,13 @@ pub fn session_policies(
     let minified = match policy {
         None => None,
         Some(text) => {
-            let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-                Invalid::new(flag, format!("must be valid JSON ({e})"))
-            })?;
+            let value: serde_json::Value = serde_json::from_str(text)
+                .map_err(|e| Invalid::new(flag, format!("must be valid JSON ({e})")))?;
             if !value.is_object() {
-                return Err(Invalid::new(flag, "must be a JSON object (an IAM policy document)"));
+                return Err(Invalid::new(
+                    flag,
+                    "must be a JSON object (an IAM policy document)",
+                ));
             }
             let compact = value.to_string();
             if compact.chars().count() < 1 {

@@ -17,7 +17,13 @@ fn is_tag_char(c: char) -> bool {
     c.is_alphanumeric() || (c.is_whitespace() && !c.is_control()) || "_.:/=+-@".contains(c)
 }
 
-fn check_tag_text(flag: &str, what: &str, text: &str, min: usize, max: usize) -> Result<(), Invalid> {
+fn check_tag_text(
+    flag: &str,
+    what: &str,
+    text: &str,
+    min: usize,
+    max: usize,
+) -> Result<(), Invalid> {
     let n = text.chars().count();
     if n < min || n > max {
         return Err(Invalid::new(
@@ -63,7 +69,10 @@ pub fn tags(flag: &str, items: &[String]) -> Result<Vec<Tag>, Invalid> {
                 format!("tag key \"{key}\" uses the prefix \"aws:\", which is reserved for AWS"),
             ));
         }
-        if let Some(dup) = out.iter().find(|t| t.key.to_lowercase() == key.to_lowercase()) {
+        if let Some(dup) = out
+            .iter()
+            .find(|t| t.key.to_lowercase() == key.to_lowercase())
+        {
             return Err(Invalid::new(
                 flag,
                 format!(
@@ -86,12 +95,18 @@ pub fn transitive_tags(flag: &str, keys: &[String], tags: &[Tag]) -> Result<Vec<
     if keys.len() > MAX_TAGS {
         return Err(Invalid::new(
             flag,
-            format!("at most {MAX_TAGS} transitive tag keys (got {})", keys.len()),
+            format!(
+                "at most {MAX_TAGS} transitive tag keys (got {})",
+                keys.len()
+            ),
         ));
     }
     let mut out: Vec<String> = Vec::with_capacity(keys.len());
     for key in keys {
-        let Some(tag) = tags.iter().find(|t| t.key.to_lowercase() == key.to_lowercase()) else {
+        let Some(tag) = tags
+            .iter()
+            .find(|t| t.key.to_lowercase() == key.to_lowercase())
+        else {
             return Err(Invalid::new(
                 flag,
                 format!("\"{key}\" must be the key of a tag given with --tag"),

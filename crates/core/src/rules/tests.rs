@@ -14,7 +14,10 @@ fn session_name_bounds_and_alphabet() {
     assert!(session_name("-s", &"x".repeat(64)).is_ok());
     let e = session_name("-s", "a").unwrap_err();
     assert_eq!(e.flag, "-s");
-    assert!(e.rule.contains("2 to 64") && e.rule.contains("got 1"), "{e}");
+    assert!(
+        e.rule.contains("2 to 64") && e.rule.contains("got 1"),
+        "{e}"
+    );
     assert!(session_name("-s", &"x".repeat(65)).is_err());
     let e = session_name("-s", "alice smith").unwrap_err();
     assert!(e.rule.contains("found \" \""), "{e}");
@@ -62,7 +65,17 @@ fn durations_parse() {
     assert_eq!(parse_duration("1h30m"), Some(5400));
     assert_eq!(parse_duration("1h0m15s"), Some(3615));
     assert_eq!(parse_duration("45s"), Some(45));
-    for bad in ["", "h", "1d", "30m1h", "1h1h", "1.5h", "-1", "1 h", "99999999999"] {
+    for bad in [
+        "",
+        "h",
+        "1d",
+        "30m1h",
+        "1h1h",
+        "1.5h",
+        "-1",
+        "1 h",
+        "99999999999",
+    ] {
         assert_eq!(parse_duration(bad), None, "{bad}");
     }
 }
@@ -83,10 +96,24 @@ fn assume_role_duration_bounds_and_chaining() {
 #[test]
 fn role_arns() {
     let a = role_arn("-r", "arn:aws:iam::123456789012:role/Lab").unwrap();
-    assert_eq!((a.partition, a.account.as_str(), a.path.as_str(), a.name.as_str()), (Partition::Aws, "123456789012", "/", "Lab"));
+    assert_eq!(
+        (
+            a.partition,
+            a.account.as_str(),
+            a.path.as_str(),
+            a.name.as_str()
+        ),
+        (Partition::Aws, "123456789012", "/", "Lab")
+    );
     let a = role_arn("-r", "arn:aws-cn:iam::123456789012:role/team/a/Lab").unwrap();
-    assert_eq!((a.partition, a.path.as_str(), a.name.as_str()), (Partition::AwsCn, "/team/a/", "Lab"));
-    assert_eq!(a.to_string(), "arn:aws-cn:iam::123456789012:role/team/a/Lab");
+    assert_eq!(
+        (a.partition, a.path.as_str(), a.name.as_str()),
+        (Partition::AwsCn, "/team/a/", "Lab")
+    );
+    assert_eq!(
+        a.to_string(),
+        "arn:aws-cn:iam::123456789012:role/team/a/Lab"
+    );
     assert!(role_arn("-r", "arn:aws-us-gov:iam::123456789012:role/x").is_ok());
     assert!(role_arn("-r", "arn:aws-iso-b:iam::123456789012:role/x").is_ok());
     for bad in [
@@ -107,15 +134,36 @@ fn role_arns() {
     }
     let e = role_arn("-r", "arn:azure:iam::123456789012:role/Lab").unwrap_err();
     assert!(e.rule.contains("unknown partition \"azure\""), "{e}");
-    assert!(role_arn("-r", &format!("arn:aws:iam::123456789012:role/{}", "x".repeat(65))).is_err());
+    assert!(
+        role_arn(
+            "-r",
+            &format!("arn:aws:iam::123456789012:role/{}", "x".repeat(65))
+        )
+        .is_err()
+    );
 }
 
 #[test]
 fn regions_and_partitions() {
-    for ok in ["us-east-1", "eu-central-2", "us-gov-west-1", "cn-north-1", "us-isob-east-1", "ap-southeast-5"] {
+    for ok in [
+        "us-east-1",
+        "eu-central-2",
+        "us-gov-west-1",
+        "cn-north-1",
+        "us-isob-east-1",
+        "ap-southeast-5",
+    ] {
         assert!(region("--region", ok).is_ok(), "{ok}");
     }
-    for bad in ["", "us-east", "useast1", "US-EAST-1", "us-east-1a", "eu--1", "e-west-1"] {
+    for bad in [
+        "",
+        "us-east",
+        "useast1",
+        "US-EAST-1",
+        "us-east-1a",
+        "eu--1",
+        "e-west-1",
+    ] {
         assert!(region("--region", bad).is_err(), "{bad}");
     }
     assert_eq!(partition_of_region("eu-west-1"), Partition::Aws);
@@ -130,8 +178,23 @@ fn regions_and_partitions() {
 
 #[test]
 fn policy_arn_list() {
-    assert!(policy_arns("--policy-arn", &s(&["arn:aws:iam::aws:policy/ReadOnlyAccess", "arn:aws:iam::123456789012:policy/team/Mine"])).is_ok());
-    assert!(policy_arns("--policy-arn", &s(&["arn:aws:iam::aws:role/ReadOnlyAccess"])).is_err());
+    assert!(
+        policy_arns(
+            "--policy-arn",
+            &s(&[
+                "arn:aws:iam::aws:policy/ReadOnlyAccess",
+                "arn:aws:iam::123456789012:policy/team/Mine"
+            ])
+        )
+        .is_ok()
+    );
+    assert!(
+        policy_arns(
+            "--policy-arn",
+            &s(&["arn:aws:iam::aws:role/ReadOnlyAccess"])
+        )
+        .is_err()
+    );
     assert!(policy_arns("--policy-arn", &s(&["arn:aws:iam::amazon:policy/X"])).is_err());
     let eleven = vec!["arn:aws:iam::aws:policy/ReadOnlyAccess".to_owned(); 11];
     let e = policy_arns("--policy-arn", &eleven).unwrap_err();
@@ -142,11 +205,23 @@ fn policy_arn_list() {
 fn session_policy_json_size_and_minify() {
     let p = "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": []\n}\n";
     assert_eq!(
-        session_policies("--policy", Some(p), &[]).unwrap().as_deref(),
+        session_policies("--policy", Some(p), &[])
+            .unwrap()
+            .as_deref(),
         Some(r#"{"Version":"2012-10-17","Statement":[]}"#)
     );
-    assert!(session_policies("--policy", Some("{not json"), &[]).unwrap_err().rule.contains("valid JSON"));
-    assert!(session_policies("--policy", Some("[]"), &[]).unwrap_err().rule.contains("JSON object"));
+    assert!(
+        session_policies("--policy", Some("{not json"), &[])
+            .unwrap_err()
+            .rule
+            .contains("valid JSON")
+    );
+    assert!(
+        session_policies("--policy", Some("[]"), &[])
+            .unwrap_err()
+            .rule
+            .contains("JSON object")
+    );
     assert!(session_policies("--policy", Some(""), &[]).is_err());
     // 2048 characters exactly is fine, one more is not; ARNs count towards the same limit.
     let pad = |n: usize| format!(r#"{{"Sid":"{}"}}"#, "x".repeat(n - 10));
@@ -162,26 +237,61 @@ fn session_policy_json_size_and_minify() {
 #[test]
 fn tag_rules() {
     let t = tags("--tag", &s(&["team=lab", "empty=", "Path=a/b:c=d"])).unwrap();
-    assert_eq!(t[1], Tag { key: "empty".into(), value: String::new() });
-    assert_eq!(t[2], Tag { key: "Path".into(), value: "a/b:c=d".into() });
+    assert_eq!(
+        t[1],
+        Tag {
+            key: "empty".into(),
+            value: String::new()
+        }
+    );
+    assert_eq!(
+        t[2],
+        Tag {
+            key: "Path".into(),
+            value: "a/b:c=d".into()
+        }
+    );
     assert!(tags("--tag", &s(&["Ünïcode key=välue"])).is_ok());
-    assert!(tags("--tag", &s(&["novalue"])).unwrap_err().rule.contains("KEY=VALUE"));
+    assert!(
+        tags("--tag", &s(&["novalue"]))
+            .unwrap_err()
+            .rule
+            .contains("KEY=VALUE")
+    );
     assert!(tags("--tag", &s(&["=v"])).is_err());
     assert!(tags("--tag", &s(&[&format!("{}=v", "k".repeat(129))])).is_err());
     assert!(tags("--tag", &s(&[&format!("k={}", "v".repeat(257))])).is_err());
     assert!(tags("--tag", &s(&[&format!("k={}", "v".repeat(256))])).is_ok());
     assert!(tags("--tag", &s(&["k=a*b"])).is_err());
-    assert!(tags("--tag", &s(&["aws:x=1"])).unwrap_err().rule.contains("reserved"));
-    assert!(tags("--tag", &s(&["Team=a", "team=b"])).unwrap_err().rule.contains("case-insensitive"));
+    assert!(
+        tags("--tag", &s(&["aws:x=1"]))
+            .unwrap_err()
+            .rule
+            .contains("reserved")
+    );
+    assert!(
+        tags("--tag", &s(&["Team=a", "team=b"]))
+            .unwrap_err()
+            .rule
+            .contains("case-insensitive")
+    );
     let many: Vec<String> = (0..51).map(|i| format!("k{i}=v")).collect();
-    assert!(tags("--tag", &many).unwrap_err().rule.contains("at most 50"));
+    assert!(
+        tags("--tag", &many)
+            .unwrap_err()
+            .rule
+            .contains("at most 50")
+    );
     assert!(tags("--tag", &many[..50]).is_ok());
 }
 
 #[test]
 fn transitive_tag_rules() {
     let t = tags("--tag", &s(&["Team=lab", "cost=1"])).unwrap();
-    assert_eq!(transitive_tags("--transitive-tag", &s(&["team"]), &t), Ok(s(&["Team"])));
+    assert_eq!(
+        transitive_tags("--transitive-tag", &s(&["team"]), &t),
+        Ok(s(&["Team"]))
+    );
     let e = transitive_tags("--transitive-tag", &s(&["owner"]), &t).unwrap_err();
     assert!(e.rule.contains("--tag"), "{e}");
 }

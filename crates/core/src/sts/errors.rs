@@ -23,14 +23,27 @@ pub(crate) struct Context<'a> {
 pub(crate) fn from_sdk<E, R>(err: SdkError<E, R>, ctx: &Context<'_>) -> Error
 where
     E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + RawBody,
 {
     let scrub = |s: &str| scrub(s, ctx.secrets);
     match &err {
         SdkError::ServiceError(se) => {
             let e = se.err();
-            let code = e.code().unwrap_or("Unknown").to_owned();
-            let message = scrub(e.message().unwrap_or("(no message)"));
+            // The SDK finds the code in the documented `<ErrorResponse><Error>` shape; an
+            // answer shaped otherwise (moto's auth errors use IAM's `<Errors><Error>`, some
+            // gateways too) still carries `<Code>` and `<Message>`, so read them directly.
+            let body = se.raw().body_text();
+            let code = e
+                .code()
+                .map(str::to_owned)
+                .or_else(|| xml_field(&body, "Code"))
+                .unwrap_or_else(|| "Unknown".to_owned());
+            let message = e
+                .message()
+                .map(str::to_owned)
+                .or_else(|| xml_field(&body, "Message"))
+                .unwrap_or_else(|| "(no message)".to_owned());
+            let message = scrub(&message);
             let hint = hint(&code, &message, ctx);
             Error::Aws {
                 service: "STS",
@@ -107,7 +120,10 @@ fn hint(code: &str, message: &str, ctx: &Context<'_>) -> Option<String> {
 }
 
 /// The error for a chain that found no source credentials (or failed to load them).
-pub(crate) fn no_source_credentials(profile: Option<&str>, err: Option<&CredentialsError>) -> Error {
+pub(crate) fn no_source_credentials(
+    profile: Option<&str>,
+    err: Option<&CredentialsError>,
+) -> Error {
     let detail = match err {
         Some(CredentialsError::CredentialsNotLoaded(_)) | None => "none were found".to_owned(),
         Some(e) => one_line(&format!("{}", DisplayErrorContext(e))),
@@ -120,6 +136,34 @@ pub(crate) fn no_source_credentials(profile: Option<&str>, err: Option<&Credenti
         message: format!("no source credentials: {detail}"),
         hint: Some(hint),
     }
+}
+
+/// Access to an HTTP response's body as text, for the fallback above.
+pub(crate) trait RawBody {
+    fn body_text(&self) -> String;
+}
+
+impl RawBody for aws_smithy_runtime_api::http::Response {
+    fn body_text(&self) -> String {
+        self.body()
+            .bytes()
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_default()
+    }
+}
+
+/// The text of the first `<name>…</name>` element, with XML's predefined entities decoded.
+fn xml_field(body: &str, name: &str) -> Option<String> {
+    let open = format!("<{name}>");
+    let start = body.find(&open)? + open.len();
+    let end = start + body[start..].find(&format!("</{name}>"))?;
+    let text = body[start..end]
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&");
+    Some(text)
 }
 
 /// Removes any known secret from a text (belt and braces: AWS does not echo secrets).
@@ -157,22 +201,71 @@ mod tests {
     #[test]
     fn hints_for_common_codes() {
         let c = ctx(&[]);
-        assert!(hint("InvalidClientTokenId", "", &c).unwrap().contains("AWS_ACCESS_KEY_ID"));
-        assert!(hint("SignatureDoesNotMatch", "", &c).unwrap().contains("secret access key"));
-        assert!(hint("AccessDenied", "User is not authorized", &c).unwrap().contains("sts:AssumeRole on arn:aws:iam::123456789012:role/Lab"));
-        assert!(hint("AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code.", &c).unwrap().contains("MFA code"));
+        assert!(
+            hint("InvalidClientTokenId", "", &c)
+                .unwrap()
+                .contains("AWS_ACCESS_KEY_ID")
+        );
+        assert!(
+            hint("SignatureDoesNotMatch", "", &c)
+                .unwrap()
+                .contains("secret access key")
+        );
+        assert!(
+            hint("AccessDenied", "User is not authorized", &c)
+                .unwrap()
+                .contains("sts:AssumeRole on arn:aws:iam::123456789012:role/Lab")
+        );
+        assert!(
+            hint(
+                "AccessDenied",
+                "MultiFactorAuthentication failed with invalid MFA one time pass code.",
+                &c
+            )
+            .unwrap()
+            .contains("MFA code")
+        );
         assert!(hint("ExpiredToken", "", &c).unwrap().contains("expired"));
-        assert!(hint("RegionDisabledException", "", &c).unwrap().contains("eu-west-1"));
-        assert!(hint("ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.", &c).unwrap().contains("7200"));
+        assert!(
+            hint("RegionDisabledException", "", &c)
+                .unwrap()
+                .contains("eu-west-1")
+        );
+        assert!(
+            hint(
+                "ValidationError",
+                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+                &c
+            )
+            .unwrap()
+            .contains("7200")
+        );
         assert!(hint("MalformedPolicyDocument", "", &c).is_some());
         assert!(hint("PackedPolicyTooLarge", "", &c).is_some());
         assert_eq!(hint("SomethingNew", "", &c), None);
     }
 
     #[test]
+    fn xml_fields_from_either_error_shape() {
+        let iam = "<ErrorResponse><Errors><Error><Code>InvalidClientTokenId</Code><Message>The token &amp; key</Message></Error></Errors></ErrorResponse>";
+        assert_eq!(
+            xml_field(iam, "Code").as_deref(),
+            Some("InvalidClientTokenId")
+        );
+        assert_eq!(
+            xml_field(iam, "Message").as_deref(),
+            Some("The token & key")
+        );
+        assert_eq!(xml_field("<html>", "Code"), None);
+    }
+
+    #[test]
     fn scrub_removes_secrets_and_one_line_folds() {
         let secrets = [SecretString::from("wJalrXUtnFEMI/K7MDENG")];
-        assert_eq!(scrub("key wJalrXUtnFEMI/K7MDENG here", &secrets), "key ** redacted ** here");
+        assert_eq!(
+            scrub("key wJalrXUtnFEMI/K7MDENG here", &secrets),
+            "key ** redacted ** here"
+        );
         assert_eq!(one_line("a\n  b\r\nc"), "a b c");
     }
 }

@@ -16,6 +16,7 @@ pub(crate) fn client() -> SharedHttpClient {
         if let Some(sleep) = components.and_then(|c| c.sleep_impl()) {
             b.set_sleep_impl(Some(sleep));
         }
-        b.tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc)).build()
+        b.tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+            .build()
     })
 }

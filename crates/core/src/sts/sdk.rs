@@ -140,7 +140,10 @@ impl Sts for SdkSts {
             };
             from_sdk(e, &ctx)
         })?;
-        debug!(elapsed_ms = started.elapsed().as_millis() as u64, "sts:AssumeRole answered");
+        debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "sts:AssumeRole answered"
+        );
         let c = out.credentials().ok_or_else(|| Error::Transport {
             message: "STS AssumeRole answered without credentials".into(),
             hint: None,

@@ -1,0 +1,142 @@
+//! The command line as clap structs: parsing only, no I/O and no AWS rules (those live in
+//! `tempcreds_core::rules`, so that every error has the same one-line form).
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tempcreds",
+    version,
+    about = "Temporary AWS credentials and console sign-in links, done right",
+    long_about = "Temporary AWS credentials and console sign-in links, done right.\n\n\
+        tempcreds assumes IAM roles (with MFA) and writes the credentials where every AWS \
+        client finds them: JSON, shell variables, ~/.aws/credentials, or credential_process. \
+        Every input is checked against AWS's rules before anything is sent.",
+    after_help = "Exit codes: 0 success; 2 invalid input found locally (nothing sent, nothing written); \
+        1 a failure reported by AWS, the network or the file system."
+)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: Global,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct Global {
+    /// More detail on stderr: -v decisions, -vv requests (never secrets)
+    #[arg(short, long, action = ArgAction::Count, global = true)]
+    pub(crate) verbose: u8,
+    /// Only errors on stderr
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub(crate) quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Assume an IAM role and print or write its temporary credentials
+    #[command(after_help = ASSUME_EXAMPLES)]
+    Assume(Box<AssumeArgs>),
+    /// Print a shell completion script (e.g. `tempcreds completions bash > /etc/bash_completion.d/tempcreds`)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+const ASSUME_EXAMPLES: &str = "\
+Examples:
+  tempcreds assume -r arn:aws:iam::123456789012:role/Lab -s alice@example.com
+  tempcreds assume -r ARN -s alice -o write                # profile \"alice\" in ~/.aws/credentials
+  eval \"$(tempcreds assume -r ARN -s alice -o env)\"        # sh, bash, zsh; --shell fish|powershell
+  tempcreds assume -r ARN -s alice -o credential-process   # for credential_process = ...
+  tempcreds assume -r ARN --mfa-serial arn:aws:iam::123456789012:mfa/alice -d 8h";
+
+#[derive(Debug, Args)]
+pub(crate) struct AssumeArgs {
+    /// The role to assume: arn:PARTITION:iam::ACCOUNT:role/NAME
+    #[arg(short = 'r', long, value_name = "ARN")]
+    pub(crate) role_arn: String,
+    /// RoleSessionName, shown in CloudTrail and in the assumed-role ARN [default: tempcreds-<unix time>]
+    #[arg(short = 's', long, value_name = "NAME")]
+    pub(crate) session_name: Option<String>,
+    /// Session length: 3600, 1h, 90m, 1h30m (15m..12h; at most 1h from temporary credentials) [default: 1h]
+    #[arg(short = 'd', long, value_name = "DURATION")]
+    pub(crate) duration: Option<String>,
+    /// The external id the role's trust policy requires
+    #[arg(long, value_name = "ID")]
+    pub(crate) external_id: Option<String>,
+    /// MFA device ARN or serial; the code is asked for on the terminal unless --mfa-code
+    #[arg(long, value_name = "SERIAL")]
+    pub(crate) mfa_serial: Option<String>,
+    /// The current 6-digit MFA code
+    #[arg(long, value_name = "CODE")]
+    pub(crate) mfa_code: Option<String>,
+    /// Inline session policy (JSON) that narrows the role's permissions
+    #[arg(long, value_name = "JSON", conflicts_with = "policy_file")]
+    pub(crate) policy: Option<String>,
+    /// Inline session policy read from a file
+    #[arg(long, value_name = "FILE")]
+    pub(crate) policy_file: Option<PathBuf>,
+    /// Managed session policy ARN (repeatable, at most 10)
+    #[arg(long, value_name = "ARN")]
+    pub(crate) policy_arn: Vec<String>,
+    /// Session tag KEY=VALUE (repeatable, at most 50; the value may be empty)
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub(crate) tag: Vec<String>,
+    /// Make the tag with this key transitive to chained role sessions (repeatable)
+    #[arg(long, value_name = "KEY")]
+    pub(crate) transitive_tag: Vec<String>,
+    /// SourceIdentity to set on the session
+    #[arg(long, value_name = "ID")]
+    pub(crate) source_identity: Option<String>,
+    /// Region of the STS endpoint [default: AWS_REGION, AWS_DEFAULT_REGION, the profile's, or the partition's first region]
+    #[arg(long, value_name = "REGION")]
+    pub(crate) region: Option<String>,
+    /// Profile holding the source credentials [default: AWS_PROFILE, then the standard chain]
+    #[arg(long, value_name = "PROFILE")]
+    pub(crate) source_profile: Option<String>,
+    /// Where the credentials go
+    #[arg(short = 'o', long, value_enum, default_value_t = OutputArg::Json)]
+    pub(crate) output: OutputArg,
+    /// Shell syntax for --output env
+    #[arg(long, value_enum)]
+    pub(crate) shell: Option<ShellArg>,
+    /// With --output env, also set AWS_ACCESS_KEY, AWS_SECRET_KEY, AWS_DELEGATION_TOKEN
+    #[arg(long)]
+    pub(crate) legacy_ec2: bool,
+    /// Profile name for --output write and ini [default: the session name]
+    #[arg(long, value_name = "NAME")]
+    pub(crate) write_profile: Option<String>,
+    /// With --output write, replace a profile even if it holds long-term keys
+    #[arg(long)]
+    pub(crate) force: bool,
+    /// Add a console sign-in link to the JSON output (not yet supported)
+    #[arg(long)]
+    pub(crate) console_link: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum OutputArg {
+    /// JSON with AccessKeyId, SecretAccessKey, SessionToken, Expiration, AssumedRoleArn
+    Json,
+    /// export lines for eval (see --shell)
+    Env,
+    /// the credential_process format (Version 1)
+    CredentialProcess,
+    /// the profile section as INI text
+    Ini,
+    /// into the shared credentials file as profile --write-profile
+    Write,
+    /// a console sign-in URL (not yet supported)
+    Link,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ShellArg {
+    Sh,
+    Fish,
+    Powershell,
+}

@@ -1,0 +1,240 @@
+//! `tempcreds assume`: check every input, resolve the source credentials, ask for an MFA
+//! code if needed, call AssumeRole, and put the credentials where the user asked.
+
+use std::path::Path;
+
+use tempcreds_core::awsfile::{self, EXPIRATION_KEY, paths};
+use tempcreds_core::output::{self, Shell};
+use tempcreds_core::plan::{self, AssumePlan, AssumeRequest};
+use tempcreds_core::rules::{self, Invalid};
+use tempcreds_core::sts::{Mfa, SdkSts, Sts};
+use tempcreds_core::{Credentials, Env, Error};
+use tracing::info;
+
+use crate::args::{AssumeArgs, OutputArg, ShellArg};
+use crate::ui;
+
+pub(crate) async fn run(args: &AssumeArgs, quiet: bool) -> Result<(), Error> {
+    let env = Env::from_process();
+    check_output_flags(args)?;
+    let plan = resolve(args, &env)?;
+    let cred_file = paths::credentials_file(&env);
+    let write_profile = profile_name(args, &plan);
+    if args.output == OutputArg::Write {
+        // Checked before the call so that a refusal costs no MFA code and no STS call;
+        // checked again under the lock when writing.
+        let current = awsfile::read_to_string_if_exists(&cred_file)?.unwrap_or_default();
+        refuse_long_term(&current, &write_profile, args.force, &cred_file)?;
+    }
+
+    let sts = SdkSts::connect(&plan.source).await?;
+    plan.check_chaining(sts.caller_is_temporary())?;
+    let mut input = plan.input.clone();
+    if let Some(serial) = &plan.mfa_prompt {
+        input.mfa = Some(Mfa {
+            serial: serial.clone(),
+            code: ui::prompt_mfa_code(serial)?,
+        });
+    }
+    let assumed = ui::with_spinner(
+        quiet,
+        "waiting for STS AssumeRole…",
+        sts.assume_role(&input),
+    )
+    .await?;
+    info!(assumed_role_arn = %assumed.assumed_role_arn, expiration = ?assumed.credentials.expiration_rfc3339(), "role assumed");
+    let creds = &assumed.credentials;
+
+    let text = match args.output {
+        OutputArg::Json => output::json(creds, Some(&assumed.assumed_role_arn), None),
+        OutputArg::CredentialProcess => output::credential_process(creds),
+        OutputArg::Env => {
+            let shell = match args.shell.unwrap_or(ShellArg::Sh) {
+                ShellArg::Sh => Shell::Sh,
+                ShellArg::Fish => Shell::Fish,
+                ShellArg::Powershell => Shell::PowerShell,
+            };
+            output::env(
+                &output::env_vars(creds, plan.known_region(), args.legacy_ec2),
+                shell,
+            )
+        }
+        OutputArg::Ini => output::ini(creds, &write_profile),
+        OutputArg::Write => {
+            write_profile_to(&cred_file, &write_profile, creds, args.force, quiet)?;
+            return Ok(());
+        }
+        OutputArg::Link => unreachable!("refused by check_output_flags"),
+    };
+    print(&text)
+}
+
+/// Flags that only make sense with some outputs, and what is not built yet.
+fn check_output_flags(args: &AssumeArgs) -> Result<(), Error> {
+    if args.output == OutputArg::Link || args.console_link {
+        let flag = if args.console_link {
+            "--console-link"
+        } else {
+            "--output link"
+        };
+        return Err(Error::refused(
+            format!("{flag}: console sign-in links are not yet supported in this version"),
+            Some("use --output json, env, credential-process, ini or write".to_owned()),
+        ));
+    }
+    let only = |set: bool, flag: &str, outputs: &[OutputArg], names: &str| {
+        if set && !outputs.contains(&args.output) {
+            Err(Error::from(Invalid::new(
+                flag,
+                format!("only applies to --output {names}"),
+            )))
+        } else {
+            Ok(())
+        }
+    };
+    only(args.shell.is_some(), "--shell", &[OutputArg::Env], "env")?;
+    only(args.legacy_ec2, "--legacy-ec2", &[OutputArg::Env], "env")?;
+    only(args.force, "--force", &[OutputArg::Write], "write")?;
+    only(
+        args.write_profile.is_some(),
+        "--write-profile",
+        &[OutputArg::Write, OutputArg::Ini],
+        "write or ini",
+    )?;
+    if let Some(p) = &args.write_profile {
+        rules::profile_name("--write-profile", p)?;
+    }
+    if args.output == OutputArg::Write
+        && args.write_profile.is_none()
+        && args.session_name.is_none()
+    {
+        return Err(Invalid::new(
+            "--write-profile",
+            "is needed with --output write when no --session-name is given (the profile is named after the session)",
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Reads the files the plan depends on (policy file, config file) and resolves.
+fn resolve(args: &AssumeArgs, env: &Env) -> Result<AssumePlan, Error> {
+    let policy = match (&args.policy, &args.policy_file) {
+        (Some(p), _) => Some(("--policy", p.clone())),
+        (None, Some(path)) => Some(("--policy-file", read_policy_file(path)?)),
+        (None, None) => None,
+    };
+    let config = awsfile::read_to_string_if_exists(&paths::config_file(env))?;
+    let req = AssumeRequest {
+        role_arn: args.role_arn.clone(),
+        session_name: args.session_name.clone(),
+        duration: args.duration.clone(),
+        external_id: args.external_id.clone(),
+        mfa_serial: args.mfa_serial.clone(),
+        mfa_code: args.mfa_code.clone(),
+        policy,
+        policy_arns: args.policy_arn.clone(),
+        tags: args.tag.clone(),
+        transitive_tags: args.transitive_tag.clone(),
+        source_identity: args.source_identity.clone(),
+        region: args.region.clone(),
+        source_profile: args.source_profile.clone(),
+    };
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let plan = plan::assume(&req, env, config.as_deref(), now)?;
+    info!(region = %plan.source.region, region_source = ?plan.region_source, session_name = %plan.input.session_name, "plan");
+    Ok(plan)
+}
+
+fn read_policy_file(path: &Path) -> Result<String, Error> {
+    std::fs::read_to_string(path).map_err(|e| {
+        Invalid::new(
+            "--policy-file",
+            format!("cannot read {}: {e}", path.display()),
+        )
+        .into()
+    })
+}
+
+fn profile_name(args: &AssumeArgs, plan: &AssumePlan) -> String {
+    args.write_profile
+        .clone()
+        .unwrap_or_else(|| plan.input.session_name.clone())
+}
+
+/// A profile with an access key and no session token holds long-term keys: overwriting it
+/// would destroy credentials that cannot be recovered.
+fn refuse_long_term(text: &str, profile: &str, force: bool, path: &Path) -> Result<(), Error> {
+    if force {
+        return Ok(());
+    }
+    let long_term = awsfile::parse(text)
+        .iter()
+        .filter(|s| s.name == profile)
+        .any(|s| s.get("aws_access_key_id").is_some() && s.get("aws_session_token").is_none());
+    if long_term {
+        return Err(Error::refused(
+            format!(
+                "profile \"{profile}\" in {} holds long-term keys (an access key without a session token); not overwriting it",
+                path.display()
+            ),
+            Some(
+                "choose another name with --write-profile, or pass --force to replace it"
+                    .to_owned(),
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn write_profile_to(
+    path: &Path,
+    profile: &str,
+    creds: &Credentials,
+    force: bool,
+    quiet: bool,
+) -> Result<(), Error> {
+    let entries = output::profile_entries(creds);
+    let pairs: Vec<(&str, &str)> = entries.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut outcome = None;
+    let written = awsfile::update_file(path, |current| {
+        refuse_long_term(current, profile, force, path)?;
+        let edit = awsfile::set_section(current, profile, &pairs);
+        outcome = Some((edit.updated, edit.occurrences));
+        Ok(Some(edit.text))
+    })?;
+    let (updated, occurrences) = outcome.unwrap_or((false, 1));
+    if occurrences > 1 {
+        ui::warn(
+            quiet,
+            &format!(
+                "{} has {occurrences} [{profile}] sections; updated the first (the AWS CLI refuses files with duplicate sections)",
+                written.display()
+            ),
+        );
+    }
+    let expires = creds
+        .expiration_rfc3339()
+        .map(|e| format!(", expires {e}"))
+        .unwrap_or_default();
+    ui::notice(
+        quiet,
+        &format!(
+            "{} profile \"{profile}\" in {}{expires} (expiry recorded as {EXPIRATION_KEY})",
+            if updated { "updated" } else { "wrote" },
+            written.display()
+        ),
+    );
+    Ok(())
+}
+
+fn print(text: &str) -> Result<(), Error> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        // A closed pipe (`| head`) is not an error worth a message.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Error::file("write to", Path::new("standard output"), e)),
+    }
+}

@@ -1,0 +1,132 @@
+//! What a person sees on stderr: error and hint lines, notices, colour only on a terminal
+//! without `NO_COLOR`, a spinner for waits over a second, and the MFA prompt on `/dev/tty`.
+
+use std::fs::OpenOptions;
+use std::io::{BufRead, BufReader, IsTerminal, Write};
+use std::time::Duration;
+
+use tempcreds_core::Error;
+use tempcreds_core::rules::{self, Invalid};
+
+fn color() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+}
+
+fn paint(code: &str, text: &str) -> String {
+    if color() {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_owned()
+    }
+}
+
+/// `error: …` and, where useful, `hint: …`.
+pub(crate) fn error(e: &Error) {
+    eprintln!("{} {e}", paint("1;31", "error:"));
+    if let Some(h) = e.hint() {
+        eprintln!("{} {h}", paint("1;36", "hint:"));
+    }
+}
+
+/// A usage error from clap, folded to the same one-line form.
+pub(crate) fn usage_error(rendered: &str) {
+    // clap's message may continue on indented lines (the list of missing arguments); they
+    // are folded into the one line, and its "tip:" becomes the hint.
+    let mut message = Vec::new();
+    let mut tip = None;
+    for line in rendered.lines().map(str::trim) {
+        if line.starts_with("Usage:") || line.starts_with("For more information") {
+            break;
+        }
+        if let Some(t) = line.strip_prefix("tip:") {
+            tip = Some(t.trim().to_owned());
+        } else if !line.is_empty() {
+            message.push(
+                line.strip_prefix("error:")
+                    .unwrap_or(line)
+                    .trim()
+                    .to_owned(),
+            );
+        }
+    }
+    let message = message.join(" ");
+    eprintln!("{} {message}", paint("1;31", "error:"));
+    let hint = tip.unwrap_or_else(|| "see 'tempcreds --help'".to_owned());
+    eprintln!("{} {hint}", paint("1;36", "hint:"));
+}
+
+/// A confirmation or warning line, unless --quiet.
+pub(crate) fn notice(quiet: bool, text: &str) {
+    if !quiet {
+        eprintln!("{} {text}", paint("1;32", "tempcreds:"));
+    }
+}
+
+pub(crate) fn warn(quiet: bool, text: &str) {
+    if !quiet {
+        eprintln!("{} {text}", paint("1;33", "warning:"));
+    }
+}
+
+/// Runs `fut`, drawing a spinner with `message` on stderr if it takes more than a second
+/// and stderr is a terminal.
+pub(crate) async fn with_spinner<T>(quiet: bool, message: &str, fut: impl Future<Output = T>) -> T {
+    if quiet || !std::io::stderr().is_terminal() {
+        return fut.await;
+    }
+    let drew = std::cell::Cell::new(false);
+    let spin = async {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        drew.set(true);
+        let frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+        for frame in frames.iter().cycle() {
+            eprint!("\r{frame} {message}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    tokio::pin!(fut);
+    let out = tokio::select! {
+        out = &mut fut => out,
+        () = spin => unreachable!("the spinner never ends"),
+    };
+    if drew.get() {
+        eprint!("\r\x1b[2K");
+    }
+    out
+}
+
+/// Asks for the MFA code on the terminal (not stdin/stdout, which may be captured, as under
+/// `credential_process` or `$(…)`). Three tries for a well-formed code.
+pub(crate) fn prompt_mfa_code(serial: &str) -> Result<String, Error> {
+    let no_tty = |_| {
+        Error::from(Invalid::new(
+            "--mfa-code",
+            "is needed: there is no terminal to ask for the MFA code on",
+        ))
+    };
+    let tty = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .map_err(no_tty)?;
+    let mut out = tty.try_clone().map_err(no_tty)?;
+    let mut input = BufReader::new(tty);
+    for _ in 0..3 {
+        write!(out, "MFA code for {serial}: ").map_err(no_tty)?;
+        out.flush().map_err(no_tty)?;
+        let mut line = String::new();
+        if input.read_line(&mut line).map_err(no_tty)? == 0 {
+            break;
+        }
+        let code = line.trim();
+        match rules::mfa_code("--mfa-code", code) {
+            Ok(()) => return Ok(code.to_owned()),
+            Err(_) => writeln!(out, "an MFA code is 6 digits").map_err(no_tty)?,
+        }
+    }
+    Err(Invalid::new(
+        "--mfa-code",
+        "must be exactly 6 digits (no valid code was entered)",
+    )
+    .into())
+}

@@ -1,0 +1,11 @@
+//! End-to-end tests of the real `tempcreds` binary against moto, with the real AWS CLI,
+//! boto3 and shells as consumers. One test binary, as in ripgrep.
+
+// A failed unwrap in a test is a failed test with its location: what we want here.
+#![allow(clippy::unwrap_used)]
+
+mod errors;
+mod outputs;
+mod support;
+mod validation;
+mod write;

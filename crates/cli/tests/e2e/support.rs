@@ -1,0 +1,247 @@
+//! The test ground: a moto server per test (127.0.0.1, free port, stopped by its own PID on
+//! drop), a sandbox with its own HOME and AWS files, and runners for the real tempcreds
+//! binary, the AWS CLI and boto3 from the project's pinned virtualenv.
+
+use std::collections::BTreeMap;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub const ROLE: &str = "arn:aws:iam::123456789012:role/Lab";
+/// moto's default account for requests signed with unknown keys.
+pub const SOURCE_KEY: &str = "AKIAIOSFODNN7EXAMPLE";
+pub const SOURCE_SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+/// The project's virtualenv (made by scripts/venv).
+pub fn venv() -> PathBuf {
+    let p = std::env::var_os("TEMPCREDS_TEST_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv"));
+    assert!(
+        p.join("bin/moto_server").exists(),
+        "no moto server in {}: run ./scripts/test (it installs the pinned test tools into .venv)",
+        p.display()
+    );
+    p
+}
+
+/// A moto server on a free port, stopped on drop.
+pub struct Moto {
+    child: Child,
+    pub url: String,
+}
+
+impl Moto {
+    pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// `env` for moto itself, e.g. INITIAL_NO_AUTH_ACTION_COUNT to check signatures.
+    pub fn start_with(env: &[(&str, &str)]) -> Self {
+        for _attempt in 0..3 {
+            let port = free_port();
+            let mut cmd = Command::new(venv().join("bin/moto_server"));
+            cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            for (k, v) in env {
+                cmd.env(k, v);
+            }
+            let mut child = cmd.spawn().expect("start moto_server");
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while Instant::now() < deadline {
+                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return Self {
+                        child,
+                        url: format!("http://127.0.0.1:{port}"),
+                    };
+                }
+                if child.try_wait().ok().flatten().is_some() {
+                    break; // the port was taken between our probe and moto's bind: retry
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("moto_server did not start");
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// A private HOME with its own AWS files and environment; nothing of the real user's.
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+    pub env: BTreeMap<String, String>,
+}
+
+impl Sandbox {
+    pub fn new(endpoint: &str) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let home = dir.path().join("home");
+        std::fs::create_dir_all(&home).expect("home");
+        let mut env = BTreeMap::new();
+        for (k, v) in [
+            ("HOME", home.to_str().unwrap_or_default()),
+            ("AWS_ENDPOINT_URL", endpoint),
+            ("AWS_ACCESS_KEY_ID", SOURCE_KEY),
+            ("AWS_SECRET_ACCESS_KEY", SOURCE_SECRET),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+            // The AWS CLI insists on a region; tempcreds does not need one.
+            ("AWS_DEFAULT_REGION", "us-east-1"),
+            ("NO_COLOR", "1"),
+        ] {
+            env.insert(k.to_owned(), v.to_owned());
+        }
+        let mut s = Self { dir, env };
+        let cfg = s.path("aws/config");
+        let creds = s.path("aws/credentials");
+        s.set("AWS_CONFIG_FILE", cfg.to_str().unwrap_or_default());
+        s.set(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            creds.to_str().unwrap_or_default(),
+        );
+        s
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn set(&mut self, k: &str, v: &str) -> &mut Self {
+        self.env.insert(k.to_owned(), v.to_owned());
+        self
+    }
+
+    pub fn unset(&mut self, k: &str) -> &mut Self {
+        self.env.remove(k);
+        self
+    }
+
+    pub fn credentials_file(&self) -> PathBuf {
+        self.path("aws/credentials")
+    }
+
+    pub fn write(&self, rel: &str, text: &str) {
+        let p = self.path(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    }
+
+    /// A command with exactly the sandbox's environment (PATH kept so tools are found).
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut c = Command::new(program);
+        c.env_clear();
+        c.env("PATH", path_with_venv());
+        for (k, v) in &self.env {
+            c.env(k, v);
+        }
+        c.stdin(Stdio::null());
+        c
+    }
+
+    pub fn tempcreds(&self, args: &[&str]) -> Run {
+        Run::of(
+            self.command(tempcreds_bin())
+                .args(args)
+                .output()
+                .expect("run tempcreds"),
+        )
+    }
+
+    pub fn aws(&self, args: &[&str]) -> Run {
+        Run::of(
+            self.command(venv().join("bin/aws"))
+                .args(args)
+                .output()
+                .expect("run aws"),
+        )
+    }
+
+    pub fn python(&self, script: &str) -> Run {
+        Run::of(
+            self.command(venv().join("bin/python"))
+                .args(["-c", script])
+                .output()
+                .expect("run python"),
+        )
+    }
+
+    pub fn shell(&self, shell: &str, script: &str) -> Run {
+        Run::of(
+            self.command(shell)
+                .args(["-c", script])
+                .output()
+                .expect("run shell"),
+        )
+    }
+}
+
+pub fn tempcreds_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_tempcreds")
+}
+
+fn path_with_venv() -> String {
+    format!(
+        "{}:{}",
+        venv().join("bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+/// A finished process, with its output as text.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn of(o: Output) -> Self {
+        Self {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+
+    #[track_caller]
+    pub fn ok(self) -> Self {
+        assert_eq!(
+            self.code, 0,
+            "expected success\nstdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn fails(self, code: i32) -> Self {
+        assert_eq!(
+            self.code, code,
+            "expected exit {code}\nstdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
+    }
+}
