@@ -4,19 +4,81 @@
 
 use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
-use aws_smithy_http_client::{Builder, Connector};
-use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use aws_smithy_http_client::{Builder, Connector, ConnectorBuilder};
+use aws_smithy_runtime_api::client::http::{HttpConnectorSettings, SharedHttpClient};
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 
+/// A client for HTTPS (and HTTP) endpoints. The trusted roots are loaded from the system on
+/// its first request, not before.
 pub(crate) fn client() -> SharedHttpClient {
     Builder::new().build_with_connector_fn(|settings, components| {
-        let mut b = Connector::builder().proxy_config(ProxyConfig::from_env());
-        if let Some(s) = settings {
-            b = b.connector_settings(s.clone());
-        }
-        if let Some(sleep) = components.and_then(|c| c.sleep_impl()) {
-            b.set_sleep_impl(Some(sleep));
-        }
-        b.tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+        base(settings, components)
+            .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
             .build()
     })
+}
+
+/// A client for a plain `http://` endpoint (an emulator on localhost). Loading the system's
+/// trusted roots reads ~150 files and costs more than the whole AssumeRole call to a local
+/// emulator; a plain-HTTP endpoint never needs them.
+pub(crate) fn plain_http_client() -> SharedHttpClient {
+    Builder::new()
+        .build_with_connector_fn(|settings, components| base(settings, components).build_http())
+}
+
+fn base(
+    settings: Option<&HttpConnectorSettings>,
+    components: Option<&RuntimeComponents>,
+) -> ConnectorBuilder {
+    let mut b = Connector::builder().proxy_config(ProxyConfig::from_env());
+    if let Some(s) = settings {
+        b = b.connector_settings(s.clone());
+    }
+    if let Some(sleep) = components.and_then(|c| c.sleep_impl()) {
+        b.set_sleep_impl(Some(sleep));
+    }
+    b
+}
+
+/// Whether the STS endpoint configured in the environment is plain HTTP. Environment
+/// settings win over any in the config file (service-specific first), so when one is set
+/// it is the endpoint the SDK will call.
+pub(crate) fn sts_endpoint_is_plain_http(env: impl Fn(&str) -> Option<String>) -> bool {
+    if env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+        return false;
+    }
+    ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"]
+        .iter()
+        .find_map(|v| env(v).filter(|s| !s.is_empty()))
+        .is_some_and(|url| url.to_ascii_lowercase().starts_with("http://"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_detection_follows_precedence() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        assert!(sts_endpoint_is_plain_http(env(&[(
+            "AWS_ENDPOINT_URL",
+            "http://127.0.0.1:5000"
+        )])));
+        assert!(!sts_endpoint_is_plain_http(env(&[])));
+        assert!(!sts_endpoint_is_plain_http(env(&[
+            ("AWS_ENDPOINT_URL_STS", "https://sts.example"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:5000"),
+        ])));
+        assert!(!sts_endpoint_is_plain_http(env(&[
+            ("AWS_ENDPOINT_URL", "http://x"),
+            ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"),
+        ])));
+    }
 }

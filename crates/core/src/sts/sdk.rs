@@ -47,9 +47,14 @@ impl SdkSts {
             .operation_attempt_timeout(Duration::from_secs(20))
             .operation_timeout(Duration::from_secs(60))
             .build();
+        let plain_http = super::http::sts_endpoint_is_plain_http(|k| std::env::var(k).ok());
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new(settings.region.clone()))
-            .http_client(super::http::client())
+            .http_client(if plain_http {
+                super::http::plain_http_client()
+            } else {
+                super::http::client()
+            })
             .timeout_config(timeouts);
         if let Some(p) = &settings.profile {
             loader = loader.profile_name(p);

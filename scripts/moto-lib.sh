@@ -1,0 +1,25 @@
+# Shared by scripts/demo and scripts/bench: start a moto server on a free 127.0.0.1 port
+# and stop exactly that process (by its PID) when the calling script exits.
+# shellcheck shell=bash
+
+free_port() {
+  "$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_moto: sets MOTO_URL and MOTO_PID; extra environment may be given as NAME=VALUE args.
+start_moto() {
+  local port
+  port=$(free_port)
+  env "$@" "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"${MOTO_LOG:-/dev/null}" 2>&1 &
+  MOTO_PID=$!
+  MOTO_URL="http://127.0.0.1:$port"
+  trap 'kill "$MOTO_PID" 2>/dev/null; wait "$MOTO_PID" 2>/dev/null' EXIT
+  for _ in $(seq 1 200); do
+    if "$VENV/bin/python" -c "import socket,sys; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "moto did not start" >&2
+  return 1
+}
