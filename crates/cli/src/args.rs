@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use tempcreds_core::output::{Format, Shell};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -132,6 +133,29 @@ pub(crate) enum OutputArg {
     Write,
     /// a console sign-in URL (not yet supported)
     Link,
+}
+
+impl From<OutputArg> for Format {
+    fn from(o: OutputArg) -> Self {
+        match o {
+            OutputArg::Json => Format::Json,
+            OutputArg::Env => Format::Env,
+            OutputArg::CredentialProcess => Format::CredentialProcess,
+            OutputArg::Ini => Format::Ini,
+            OutputArg::Write => Format::Write,
+            OutputArg::Link => Format::Link,
+        }
+    }
+}
+
+impl From<ShellArg> for Shell {
+    fn from(s: ShellArg) -> Self {
+        match s {
+            ShellArg::Sh => Shell::Sh,
+            ShellArg::Fish => Shell::Fish,
+            ShellArg::Powershell => Shell::PowerShell,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -4,14 +4,14 @@
 use std::path::Path;
 
 use tempcreds_core::awsfile::{self, EXPIRATION_KEY, paths};
-use tempcreds_core::output::{self, Shell};
+use tempcreds_core::output::{self, Format, Shell};
 use tempcreds_core::plan::{self, AssumePlan, AssumeRequest};
 use tempcreds_core::rules::{self, Invalid};
 use tempcreds_core::sts::{Mfa, SdkSts, Sts};
 use tempcreds_core::{Credentials, Env, Error};
 use tracing::info;
 
-use crate::args::{AssumeArgs, OutputArg, ShellArg};
+use crate::args::{AssumeArgs, OutputArg};
 use crate::ui;
 
 pub(crate) async fn run(args: &AssumeArgs, quiet: bool) -> Result<(), Error> {
@@ -45,26 +45,22 @@ pub(crate) async fn run(args: &AssumeArgs, quiet: bool) -> Result<(), Error> {
     info!(assumed_role_arn = %assumed.assumed_role_arn, expiration = ?assumed.credentials.expiration_rfc3339(), "role assumed");
     let creds = &assumed.credentials;
 
-    let text = match args.output {
-        OutputArg::Json => output::json(creds, Some(&assumed.assumed_role_arn), None),
-        OutputArg::CredentialProcess => output::credential_process(creds),
-        OutputArg::Env => {
-            let shell = match args.shell.unwrap_or(ShellArg::Sh) {
-                ShellArg::Sh => Shell::Sh,
-                ShellArg::Fish => Shell::Fish,
-                ShellArg::Powershell => Shell::PowerShell,
-            };
+    let text = match Format::from(args.output) {
+        Format::Json => output::json(creds, Some(&assumed.assumed_role_arn), None),
+        Format::CredentialProcess => output::credential_process(creds),
+        Format::Env => {
+            let shell = args.shell.map_or(Shell::Sh, Shell::from);
             output::env(
                 &output::env_vars(creds, plan.known_region(), args.legacy_ec2),
                 shell,
             )
         }
-        OutputArg::Ini => output::ini(creds, &write_profile),
-        OutputArg::Write => {
+        Format::Ini => output::ini(creds, &write_profile),
+        Format::Write => {
             write_profile_to(&cred_file, &write_profile, creds, args.force, quiet)?;
             return Ok(());
         }
-        OutputArg::Link => unreachable!("refused by check_output_flags"),
+        Format::Link => unreachable!("refused by check_output_flags"),
     };
     print(&text)
 }

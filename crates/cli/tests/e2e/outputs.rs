@@ -48,18 +48,7 @@ fn written_profile_is_used_by_the_aws_cli() {
     assert_eq!(out.stdout, "");
     assert!(out.stderr.contains("profile \"alice\""), "{}", out.stderr);
     // The AWS CLI must use the profile, not the source keys still in the environment.
-    let mut cli = Sandbox::new(&moto.url);
-    cli.env = sb.env.clone();
-    cli.unset("AWS_ACCESS_KEY_ID")
-        .unset("AWS_SECRET_ACCESS_KEY");
-    let arn = caller_arn(cli.aws(&[
-        "sts",
-        "get-caller-identity",
-        "--profile",
-        "alice",
-        "--output",
-        "json",
-    ]));
+    let arn = sb.aws_caller_arn("alice");
     assert_eq!(arn, "arn:aws:sts::123456789012:assumed-role/Lab/alice");
 }
 
@@ -198,18 +187,7 @@ fn ini_output_is_a_profile_section() {
     );
     // Pasted into a credentials file, the AWS CLI uses it.
     sb.write("aws/credentials", &out.stdout);
-    let mut cli = Sandbox::new(&moto.url);
-    cli.env = sb.env.clone();
-    cli.unset("AWS_ACCESS_KEY_ID")
-        .unset("AWS_SECRET_ACCESS_KEY");
-    let arn = caller_arn(cli.aws(&[
-        "sts",
-        "get-caller-identity",
-        "--profile",
-        "lab",
-        "--output",
-        "json",
-    ]));
+    let arn = sb.aws_caller_arn("lab");
     assert_eq!(arn, "arn:aws:sts::123456789012:assumed-role/Lab/alice");
 }
 

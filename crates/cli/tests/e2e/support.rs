@@ -172,6 +172,24 @@ impl Sandbox {
         )
     }
 
+    /// The ARN the AWS CLI reports for `profile`, with the source keys removed from its
+    /// environment so that only the profile can be what it uses.
+    pub fn aws_caller_arn(&self, profile: &str) -> String {
+        let mut c = self.command(venv().join("bin/aws"));
+        c.env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY");
+        c.args([
+            "sts",
+            "get-caller-identity",
+            "--profile",
+            profile,
+            "--output",
+            "json",
+        ]);
+        let run = Run::of(c.output().expect("run aws")).ok();
+        run.json()["Arn"].as_str().unwrap_or_default().to_owned()
+    }
+
     pub fn python(&self, script: &str) -> Run {
         Run::of(
             self.command(venv().join("bin/python"))

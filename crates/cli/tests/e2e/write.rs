@@ -183,22 +183,8 @@ fn thirty_two_concurrent_writes_all_land() {
     let mut want: Vec<String> = (0..32).map(|i| format!("worker{i}")).collect();
     want.sort();
     assert_eq!(py.json(), serde_json::json!(want));
-    let mut cli = Sandbox::new(&moto.url);
-    cli.env = sb.env.clone();
-    cli.unset("AWS_ACCESS_KEY_ID")
-        .unset("AWS_SECRET_ACCESS_KEY");
-    let r = cli
-        .aws(&[
-            "sts",
-            "get-caller-identity",
-            "--profile",
-            "worker31",
-            "--output",
-            "json",
-        ])
-        .ok();
     assert_eq!(
-        r.json()["Arn"],
+        sb.aws_caller_arn("worker31"),
         "arn:aws:sts::123456789012:assumed-role/Lab/worker31"
     );
     // No temporary files are left next to it.
