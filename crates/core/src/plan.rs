@@ -183,6 +183,34 @@ pub fn assume(
     })
 }
 
+/// Source settings for calls that name no role (GetFederationToken, the caller's own
+/// credentials): the same region resolution, with the commercial partition's default.
+pub fn source_only(
+    region: Option<&str>,
+    source_profile: Option<&str>,
+    env: &Env,
+    config_text: Option<&str>,
+) -> Result<(SourceSettings, RegionSource), Invalid> {
+    if let Some(p) = source_profile {
+        rules::profile_name("--source-profile", p)?;
+    }
+    let req = AssumeRequest {
+        region: region.map(str::to_owned),
+        source_profile: source_profile.map(str::to_owned),
+        ..Default::default()
+    };
+    let profile = source_profile
+        .map(str::to_owned)
+        .or_else(|| env.get("AWS_PROFILE").map(str::to_owned))
+        .unwrap_or_else(|| "default".to_owned());
+    let (region, source) = resolve_region(&req, env, config_text, &profile)?;
+    let (region, source) = match region {
+        Some(r) => (r, source),
+        None => (rules::Partition::Aws.default_region().to_owned(), RegionSource::PartitionDefault),
+    };
+    Ok((SourceSettings { region, profile: req.source_profile }, source))
+}
+
 fn region_flag(source: &RegionSource) -> &'static str {
     match source {
         RegionSource::Flag => "--region",

@@ -47,6 +47,25 @@ pub fn parse_duration(text: &str) -> Option<u32> {
     u32::try_from(total).ok()
 }
 
+/// A duration within `min..=max` seconds: the console's `SessionDuration` (900..=43200) and
+/// GetFederationToken's `DurationSeconds` (900..=129600).
+pub fn bounded_duration(flag: &str, text: &str, min: u32, max: u32) -> Result<u32, Invalid> {
+    let secs = parse_duration(text).ok_or_else(|| {
+        Invalid::new(flag, format!("\"{text}\" is not a duration (examples: 3600, 1h, 90m, 1h30m)"))
+    })?;
+    if !(min..=max).contains(&secs) {
+        return Err(Invalid::new(
+            flag,
+            format!("must be between {} ({min}) and {} ({max}) seconds (got {secs})", human(min), human(max)),
+        ));
+    }
+    Ok(secs)
+}
+
+fn human(secs: u32) -> String {
+    if secs % 3600 == 0 { format!("{}h", secs / 3600) } else { format!("{}m", secs / 60) }
+}
+
 /// AssumeRole `DurationSeconds`: 900..=43200, and at most 3600 when the caller's own
 /// credentials are temporary (role chaining, aws-rules.md).
 pub fn assume_role_duration(flag: &str, text: &str, chained: bool) -> Result<u32, Invalid> {

@@ -14,7 +14,8 @@ mod tests;
 
 pub use arn::{Partition, RoleArn, partition_of_region, policy_arns, region, role_arn};
 pub use duration::{
-    ASSUME_ROLE_DEFAULT_SECONDS, CHAINED_MAX_SECONDS, assume_role_duration, parse_duration,
+    ASSUME_ROLE_DEFAULT_SECONDS, CHAINED_MAX_SECONDS, assume_role_duration, bounded_duration,
+    parse_duration,
 };
 pub use policy::{SESSION_POLICY_MAX_CHARS, session_policies};
 pub use tags::{Tag, tags, transitive_tags};
@@ -124,6 +125,11 @@ pub fn source_identity(flag: &str, value: &str) -> Result<(), Invalid> {
         return Err(Invalid::new(flag, "must not start with \"aws:\""));
     }
     Ok(())
+}
+
+/// GetFederationToken `Name`: 2..=32 chars of `[\w+=,.@-]`.
+pub fn federated_user_name(flag: &str, value: &str) -> Result<(), Invalid> {
+    check(flag, value, 2, 32, is_sts_identifier_char, STS_ID)
 }
 
 /// A profile name we write as a section header in `~/.aws/credentials`: anything a header

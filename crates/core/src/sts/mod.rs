@@ -45,6 +45,16 @@ pub struct AssumedRole {
     pub assumed_role_arn: String,
 }
 
+/// GetFederationToken's parameters, each already checked against `rules`.
+#[derive(Debug, Clone)]
+pub struct FederationInput {
+    pub name: String,
+    pub duration_seconds: Option<u32>,
+    /// Minified inline session policy.
+    pub policy: Option<String>,
+    pub policy_arns: Vec<String>,
+}
+
 /// The STS operations tempcreds calls. Implemented on the SDK; tests of logic may use a fake.
 pub trait Sts {
     /// True when the caller's own credentials are temporary, so that AssumeRole is role
@@ -55,4 +65,13 @@ pub trait Sts {
         &self,
         input: &AssumeRoleInput,
     ) -> impl Future<Output = Result<AssumedRole, Error>> + Send;
+
+    /// Federated-user credentials; needs long-term IAM user keys.
+    fn get_federation_token(
+        &self,
+        input: &FederationInput,
+    ) -> impl Future<Output = Result<Credentials, Error>> + Send;
+
+    /// The caller's ARN (`…:assumed-role/…`, `…:federated-user/…`, `…:user/…`).
+    fn caller_arn(&self) -> impl Future<Output = Result<String, Error>> + Send;
 }

@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 use tracing::{debug, info};
 
 use super::errors::{Context, from_sdk, no_source_credentials};
-use super::{AssumeRoleInput, AssumedRole, Sts};
+use super::{AssumeRoleInput, AssumedRole, FederationInput, Sts};
 use crate::{Credentials, Error, Origin};
 
 /// Where the source credentials and the STS endpoint come from.
@@ -35,6 +35,7 @@ pub struct SdkSts {
     region: String,
     /// The source secret and token, only to scrub them from error text (never shown).
     secrets: Vec<SecretString>,
+    source: Credentials,
 }
 
 impl SdkSts {
@@ -77,6 +78,15 @@ impl SdkSts {
         );
         let mut secrets = vec![SecretString::from(creds.secret_access_key())];
         secrets.extend(creds.session_token().map(SecretString::from));
+        let source = Credentials {
+            access_key_id: creds.access_key_id().to_owned(),
+            secret_access_key: SecretString::from(creds.secret_access_key()),
+            session_token: creds.session_token().map(SecretString::from),
+            expiration: creds.expiry().map(OffsetDateTime::from),
+            // What kind of temporary credentials these are is not known locally; the
+            // console code asks STS (caller_arn) when it matters.
+            origin: if temporary { Origin::SessionToken } else { Origin::LongTerm },
+        };
         // The client gets the already-resolved credentials: resolving again through the
         // provider would run a credential_process a second time.
         let sts_config = aws_sdk_sts::config::Builder::from(&config)
@@ -87,7 +97,34 @@ impl SdkSts {
             temporary,
             region: settings.region.clone(),
             secrets,
+            source,
         })
+    }
+
+    /// The caller's own credentials, as resolved from the chain.
+    pub fn source_credentials(&self) -> &Credentials {
+        &self.source
+    }
+
+    fn context(&self, operation: &'static str) -> Context<'_> {
+        Context {
+            operation,
+            region: &self.region,
+            role_arn: None,
+            duration: None,
+            mfa: false,
+            secrets: &self.secrets,
+        }
+    }
+}
+
+fn credentials(c: &aws_sdk_sts::types::Credentials, origin: Origin) -> Credentials {
+    Credentials {
+        access_key_id: c.access_key_id().to_owned(),
+        secret_access_key: SecretString::from(c.secret_access_key()),
+        session_token: Some(SecretString::from(c.session_token())),
+        expiration: OffsetDateTime::from_unix_timestamp(c.expiration().secs()).ok(),
+        origin,
     }
 }
 
@@ -136,12 +173,10 @@ impl Sts for SdkSts {
         let started = std::time::Instant::now();
         let out = req.send().await.map_err(|e| {
             let ctx = Context {
-                operation: "AssumeRole",
-                region: &self.region,
                 role_arn: Some(input.role_arn.to_string()),
                 duration: input.duration_seconds,
                 mfa: input.mfa.is_some(),
-                secrets: &self.secrets,
+                ..self.context("AssumeRole")
             };
             from_sdk(e, &ctx)
         })?;
@@ -153,21 +188,45 @@ impl Sts for SdkSts {
             message: "STS AssumeRole answered without credentials".into(),
             hint: None,
         })?;
-        let expiration = OffsetDateTime::from_unix_timestamp(c.expiration().secs()).ok();
         Ok(AssumedRole {
-            credentials: Credentials {
-                access_key_id: c.access_key_id().to_owned(),
-                secret_access_key: SecretString::from(c.secret_access_key()),
-                session_token: Some(SecretString::from(c.session_token())),
-                expiration,
-                origin: Origin::AssumedRole {
-                    chained: self.temporary,
-                },
-            },
+            credentials: credentials(c, Origin::AssumedRole { chained: self.temporary }),
             assumed_role_arn: out
                 .assumed_role_user()
                 .map(|u| u.arn().to_owned())
                 .unwrap_or_default(),
         })
+    }
+
+    async fn get_federation_token(&self, input: &FederationInput) -> Result<Credentials, Error> {
+        let mut req = self
+            .client
+            .get_federation_token()
+            .name(&input.name)
+            .set_duration_seconds(input.duration_seconds.map(|d| d as i32))
+            .set_policy(input.policy.clone());
+        for arn in &input.policy_arns {
+            req = req.policy_arns(PolicyDescriptorType::builder().arn(arn).build());
+        }
+        debug!(name = %input.name, duration_seconds = ?input.duration_seconds, "sts:GetFederationToken");
+        let out = req.send().await.map_err(|e| {
+            let ctx = Context { duration: input.duration_seconds, ..self.context("GetFederationToken") };
+            from_sdk(e, &ctx)
+        })?;
+        let c = out.credentials().ok_or_else(|| Error::Transport {
+            message: "STS GetFederationToken answered without credentials".into(),
+            hint: None,
+        })?;
+        Ok(credentials(c, Origin::FederationToken))
+    }
+
+    async fn caller_arn(&self) -> Result<String, Error> {
+        debug!("sts:GetCallerIdentity");
+        let out = self
+            .client
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| from_sdk(e, &self.context("GetCallerIdentity")))?;
+        Ok(out.arn().unwrap_or_default().to_owned())
     }
 }
