@@ -40,6 +40,9 @@ pub(crate) enum Command {
     /// Assume an IAM role and print or write its temporary credentials
     #[command(after_help = ASSUME_EXAMPLES)]
     Assume(Box<AssumeArgs>),
+    /// Open the AWS Management Console signed in: print (or --open) a sign-in link
+    #[command(after_help = CONSOLE_EXAMPLES)]
+    Console(Box<ConsoleArgs>),
     /// Print a shell completion script (e.g. `tempcreds completions bash > /etc/bash_completion.d/tempcreds`)
     Completions {
         #[arg(value_enum)]
@@ -53,13 +56,52 @@ Examples:
   tempcreds assume -r ARN -s alice -o write                # profile \"alice\" in ~/.aws/credentials
   eval \"$(tempcreds assume -r ARN -s alice -o env)\"        # sh, bash, zsh; --shell fish|powershell
   tempcreds assume -r ARN -s alice -o credential-process   # for credential_process = ...
-  tempcreds assume -r ARN --mfa-serial arn:aws:iam::123456789012:mfa/alice -d 8h";
+  tempcreds assume -r ARN --mfa-serial arn:aws:iam::123456789012:mfa/alice -d 8h
+  tempcreds assume -r ARN -s alice -o link --service s3    # a console sign-in link";
+
+const CONSOLE_EXAMPLES: &str = "\
+With -r, --duration is the console session length (15m..12h; at most 1h when the source
+credentials are temporary). With --federated-user it is GetFederationToken's (15m..36h)
+[default: 1h]. The link is valid for 15 minutes and is a secret.
+
+Examples:
+  tempcreds console -r arn:aws:iam::123456789012:role/Lab -s alice --open
+  tempcreds console -r ARN --service s3 --region eu-west-1 --duration 8h
+  tempcreds console --federated-user alice --policy-file lab.json
+  tempcreds console --logout-first          # the caller's own role credentials";
 
 #[derive(Debug, Args)]
 pub(crate) struct AssumeArgs {
     /// The role to assume: arn:PARTITION:iam::ACCOUNT:role/NAME
     #[arg(short = 'r', long, value_name = "ARN")]
     pub(crate) role_arn: String,
+    #[command(flatten)]
+    pub(crate) role: RoleOptions,
+    /// Where the credentials go
+    #[arg(short = 'o', long, value_enum, default_value_t = OutputArg::Json)]
+    pub(crate) output: OutputArg,
+    /// Shell syntax for --output env
+    #[arg(long, value_enum)]
+    pub(crate) shell: Option<ShellArg>,
+    /// With --output env, also set AWS_ACCESS_KEY, AWS_SECRET_KEY, AWS_DELEGATION_TOKEN
+    #[arg(long)]
+    pub(crate) legacy_ec2: bool,
+    /// Profile name for --output write and ini [default: the session name]
+    #[arg(long, value_name = "NAME")]
+    pub(crate) write_profile: Option<String>,
+    /// With --output write, replace a profile even if it holds long-term keys
+    #[arg(long)]
+    pub(crate) force: bool,
+    /// Add "ConsoleMagicLink", a console sign-in link, to the JSON output
+    #[arg(long)]
+    pub(crate) console_link: bool,
+    #[command(flatten)]
+    pub(crate) link: LinkArgs,
+}
+
+/// The AssumeRole options `assume` and `console` share.
+#[derive(Debug, Args)]
+pub(crate) struct RoleOptions {
     /// RoleSessionName, shown in CloudTrail and in the assumed-role ARN [default: tempcreds-<unix time>]
     #[arg(short = 's', long, value_name = "NAME")]
     pub(crate) session_name: Option<String>,
@@ -75,7 +117,7 @@ pub(crate) struct AssumeArgs {
     /// The current 6-digit MFA code
     #[arg(long, value_name = "CODE")]
     pub(crate) mfa_code: Option<String>,
-    /// Inline session policy (JSON) that narrows the role's permissions
+    /// Inline session policy (JSON) that narrows the permissions
     #[arg(long, value_name = "JSON", conflicts_with = "policy_file")]
     pub(crate) policy: Option<String>,
     /// Inline session policy read from a file
@@ -93,30 +135,61 @@ pub(crate) struct AssumeArgs {
     /// SourceIdentity to set on the session
     #[arg(long, value_name = "ID")]
     pub(crate) source_identity: Option<String>,
-    /// Region of the STS endpoint [default: AWS_REGION, AWS_DEFAULT_REGION, the profile's, or the partition's first region]
+    /// Region of the STS endpoint and the console [default: AWS_REGION, AWS_DEFAULT_REGION, the profile's, or the partition's first region]
     #[arg(long, value_name = "REGION")]
     pub(crate) region: Option<String>,
     /// Profile holding the source credentials [default: AWS_PROFILE, then the standard chain]
     #[arg(long, value_name = "PROFILE")]
     pub(crate) source_profile: Option<String>,
-    /// Where the credentials go
-    #[arg(short = 'o', long, value_enum, default_value_t = OutputArg::Json)]
-    pub(crate) output: OutputArg,
-    /// Shell syntax for --output env
-    #[arg(long, value_enum)]
-    pub(crate) shell: Option<ShellArg>,
-    /// With --output env, also set AWS_ACCESS_KEY, AWS_SECRET_KEY, AWS_DELEGATION_TOKEN
+}
+
+/// Console sign-in link options.
+#[derive(Debug, Args)]
+pub(crate) struct LinkArgs {
+    /// Issuer sent with the link: where the console sends the user when the session ends
+    #[arg(long, value_name = "URL", default_value = "tempcreds")]
+    pub(crate) issuer: String,
+    /// Open this service's console page (s3, ec2, iam, lambda, dynamodb, …)
+    #[arg(long, value_name = "SERVICE")]
+    pub(crate) service: Option<String>,
+    /// Open this console URL (https) instead
+    #[arg(long, value_name = "URL", conflicts_with = "service")]
+    pub(crate) destination: Option<String>,
+    /// Sign the browser out of any console session first (switching accounts)
     #[arg(long)]
-    pub(crate) legacy_ec2: bool,
-    /// Profile name for --output write and ini [default: the session name]
+    pub(crate) logout_first: bool,
+}
+
+impl LinkArgs {
+    /// True when a link flag other than the default issuer was given.
+    pub(crate) fn any(&self) -> bool {
+        self.service.is_some()
+            || self.destination.is_some()
+            || self.logout_first
+            || self.issuer != "tempcreds"
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ConsoleArgs {
+    /// The role to sign in as [default: the caller's own credentials, if they can sign in]
+    #[arg(
+        short = 'r',
+        long,
+        value_name = "ARN",
+        conflicts_with = "federated_user"
+    )]
+    pub(crate) role_arn: Option<String>,
+    /// Sign in as a federated user: GetFederationToken with the source's long-term keys (needs a session policy)
     #[arg(long, value_name = "NAME")]
-    pub(crate) write_profile: Option<String>,
-    /// With --output write, replace a profile even if it holds long-term keys
+    pub(crate) federated_user: Option<String>,
+    #[command(flatten)]
+    pub(crate) role: RoleOptions,
+    #[command(flatten)]
+    pub(crate) link: LinkArgs,
+    /// Open the link in the default browser ($BROWSER) instead of printing it
     #[arg(long)]
-    pub(crate) force: bool,
-    /// Add a console sign-in link to the JSON output (not yet supported)
-    #[arg(long)]
-    pub(crate) console_link: bool,
+    pub(crate) open: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -131,7 +204,7 @@ pub(crate) enum OutputArg {
     Ini,
     /// into the shared credentials file as profile --write-profile
     Write,
-    /// a console sign-in URL (not yet supported)
+    /// a console sign-in link alone
     Link,
 }
 

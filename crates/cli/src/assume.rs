@@ -4,20 +4,33 @@
 use std::path::Path;
 
 use tempcreds_core::awsfile::{self, EXPIRATION_KEY, paths};
+use tempcreds_core::console;
 use tempcreds_core::output::{self, Format, Shell};
-use tempcreds_core::plan::{self, AssumePlan, AssumeRequest};
+use tempcreds_core::plan::{self, AssumePlan};
 use tempcreds_core::rules::{self, Invalid};
 use tempcreds_core::sts::{Mfa, SdkSts, Sts};
 use tempcreds_core::{Credentials, Env, Error};
 use tracing::info;
 
 use crate::args::{AssumeArgs, OutputArg};
+use crate::common;
 use crate::ui;
 
 pub(crate) async fn run(args: &AssumeArgs, quiet: bool) -> Result<(), Error> {
     let env = Env::from_process();
     check_output_flags(args)?;
     let plan = resolve(args, &env)?;
+    let wants_link = args.output == OutputArg::Link || args.console_link;
+    // Every link input is checked before anything is sent.
+    let link = wants_link
+        .then(|| {
+            console::prepare(
+                plan.input.role_arn.partition,
+                &plan.source.region,
+                &common::link_options(&args.link, &env),
+            )
+        })
+        .transpose()?;
     let cred_file = paths::credentials_file(&env);
     let write_profile = profile_name(args, &plan);
     if args.output == OutputArg::Write {
@@ -44,9 +57,20 @@ pub(crate) async fn run(args: &AssumeArgs, quiet: bool) -> Result<(), Error> {
     .await?;
     info!(assumed_role_arn = %assumed.assumed_role_arn, expiration = ?assumed.credentials.expiration_rfc3339(), "role assumed");
     let creds = &assumed.credentials;
+    // A link is always minted from the credentials just issued, never from older ones.
+    let link = match &link {
+        Some(l) => Some(
+            l.mint(
+                creds,
+                console::session_duration(creds.origin, plan.input.duration_seconds)?,
+            )
+            .await?,
+        ),
+        None => None,
+    };
 
     let text = match Format::from(args.output) {
-        Format::Json => output::json(creds, Some(&assumed.assumed_role_arn), None),
+        Format::Json => output::json(creds, Some(&assumed.assumed_role_arn), link.as_deref()),
         Format::CredentialProcess => output::credential_process(creds),
         Format::Env => {
             let shell = args.shell.map_or(Shell::Sh, Shell::from);
@@ -60,24 +84,13 @@ pub(crate) async fn run(args: &AssumeArgs, quiet: bool) -> Result<(), Error> {
             write_profile_to(&cred_file, &write_profile, creds, args.force, quiet)?;
             return Ok(());
         }
-        Format::Link => unreachable!("refused by check_output_flags"),
+        Format::Link => format!("{}\n", link.unwrap_or_default()),
     };
-    print(&text)
+    common::print(&text)
 }
 
 /// Flags that only make sense with some outputs, and what is not built yet.
 fn check_output_flags(args: &AssumeArgs) -> Result<(), Error> {
-    if args.output == OutputArg::Link || args.console_link {
-        let flag = if args.console_link {
-            "--console-link"
-        } else {
-            "--output link"
-        };
-        return Err(Error::refused(
-            format!("{flag}: console sign-in links are not yet supported in this version"),
-            Some("use --output json, env, credential-process, ini or write".to_owned()),
-        ));
-    }
     let only = |set: bool, flag: &str, outputs: &[OutputArg], names: &str| {
         if set && !outputs.contains(&args.output) {
             Err(Error::from(Invalid::new(
@@ -92,6 +105,19 @@ fn check_output_flags(args: &AssumeArgs) -> Result<(), Error> {
     only(args.legacy_ec2, "--legacy-ec2", &[OutputArg::Env], "env")?;
     only(args.force, "--force", &[OutputArg::Write], "write")?;
     only(
+        args.console_link,
+        "--console-link",
+        &[OutputArg::Json],
+        "json (--output link prints the link alone)",
+    )?;
+    if args.link.any() && !(args.output == OutputArg::Link || args.console_link) {
+        return Err(Invalid::new(
+            "--issuer/--service/--destination/--logout-first",
+            "only apply to --output link or --console-link",
+        )
+        .into());
+    }
+    only(
         args.write_profile.is_some(),
         "--write-profile",
         &[OutputArg::Write, OutputArg::Ini],
@@ -102,7 +128,7 @@ fn check_output_flags(args: &AssumeArgs) -> Result<(), Error> {
     }
     if args.output == OutputArg::Write
         && args.write_profile.is_none()
-        && args.session_name.is_none()
+        && args.role.session_name.is_none()
     {
         return Err(Invalid::new(
             "--write-profile",
@@ -115,41 +141,11 @@ fn check_output_flags(args: &AssumeArgs) -> Result<(), Error> {
 
 /// Reads the files the plan depends on (policy file, config file) and resolves.
 fn resolve(args: &AssumeArgs, env: &Env) -> Result<AssumePlan, Error> {
-    let policy = match (&args.policy, &args.policy_file) {
-        (Some(p), _) => Some(("--policy", p.clone())),
-        (None, Some(path)) => Some(("--policy-file", read_policy_file(path)?)),
-        (None, None) => None,
-    };
-    let config = awsfile::read_to_string_if_exists(&paths::config_file(env))?;
-    let req = AssumeRequest {
-        role_arn: args.role_arn.clone(),
-        session_name: args.session_name.clone(),
-        duration: args.duration.clone(),
-        external_id: args.external_id.clone(),
-        mfa_serial: args.mfa_serial.clone(),
-        mfa_code: args.mfa_code.clone(),
-        policy,
-        policy_arns: args.policy_arn.clone(),
-        tags: args.tag.clone(),
-        transitive_tags: args.transitive_tag.clone(),
-        source_identity: args.source_identity.clone(),
-        region: args.region.clone(),
-        source_profile: args.source_profile.clone(),
-    };
+    let req = common::request(&args.role_arn, &args.role)?;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let plan = plan::assume(&req, env, config.as_deref(), now)?;
+    let plan = plan::assume(&req, env, common::config_text(env)?.as_deref(), now)?;
     info!(region = %plan.source.region, region_source = ?plan.region_source, session_name = %plan.input.session_name, "plan");
     Ok(plan)
-}
-
-fn read_policy_file(path: &Path) -> Result<String, Error> {
-    std::fs::read_to_string(path).map_err(|e| {
-        Invalid::new(
-            "--policy-file",
-            format!("cannot read {}: {e}", path.display()),
-        )
-        .into()
-    })
 }
 
 fn profile_name(args: &AssumeArgs, plan: &AssumePlan) -> String {
@@ -222,15 +218,4 @@ fn write_profile_to(
         ),
     );
     Ok(())
-}
-
-fn print(text: &str) -> Result<(), Error> {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => Ok(()),
-        // A closed pipe (`| head`) is not an error worth a message.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Error::file("write to", Path::new("standard output"), e)),
-    }
 }

@@ -3,6 +3,8 @@
 
 mod args;
 mod assume;
+mod common;
+mod console;
 mod ui;
 
 use std::io::IsTerminal;
@@ -48,6 +50,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Assume(a) => runtime().block_on(assume::run(a, quiet)),
+        Command::Console(c) => runtime().block_on(console::run(c, quiet)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

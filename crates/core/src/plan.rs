@@ -206,9 +206,18 @@ pub fn source_only(
     let (region, source) = resolve_region(&req, env, config_text, &profile)?;
     let (region, source) = match region {
         Some(r) => (r, source),
-        None => (rules::Partition::Aws.default_region().to_owned(), RegionSource::PartitionDefault),
+        None => (
+            rules::Partition::Aws.default_region().to_owned(),
+            RegionSource::PartitionDefault,
+        ),
     };
-    Ok((SourceSettings { region, profile: req.source_profile }, source))
+    Ok((
+        SourceSettings {
+            region,
+            profile: req.source_profile,
+        },
+        source,
+    ))
 }
 
 fn region_flag(source: &RegionSource) -> &'static str {

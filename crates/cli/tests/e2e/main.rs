@@ -4,6 +4,7 @@
 // A failed unwrap in a test is a failed test with its location: what we want here.
 #![allow(clippy::unwrap_used)]
 
+mod console;
 mod errors;
 mod outputs;
 mod support;

@@ -263,3 +263,104 @@ impl Run {
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
     }
 }
+
+/// moto behind the federation fake (`tests/fakes/federation.py`): STS requests go through
+/// the fake, which learns how each credential was issued; `/federation` follows AWS's rules.
+pub struct Console {
+    _moto: Moto,
+    child: Child,
+    pub url: String,
+}
+
+impl Console {
+    pub fn start() -> Self {
+        let moto = Moto::start();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fakes/federation.py");
+        for _attempt in 0..3 {
+            let port = free_port();
+            let mut child = Command::new(venv().join("bin/python"))
+                .arg(&script)
+                .args([&port.to_string(), &moto.url])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start the federation fake");
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while Instant::now() < deadline {
+                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return Self {
+                        _moto: moto,
+                        child,
+                        url: format!("http://127.0.0.1:{port}"),
+                    };
+                }
+                if child.try_wait().ok().flatten().is_some() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("the federation fake did not start");
+    }
+
+    /// A sandbox whose STS endpoint and federation endpoint are the fake.
+    pub fn sandbox(&self) -> Sandbox {
+        let mut sb = Sandbox::new(&self.url);
+        sb.set(
+            "TEMPCREDS_FEDERATION_ENDPOINT",
+            &format!("{}/federation", self.url),
+        );
+        sb
+    }
+
+    /// What getSigninToken received, in order (without the Session secret).
+    pub fn log(&self) -> Vec<serde_json::Value> {
+        let (_, body) = http_get(&format!("{}/_fake/log", self.url));
+        serde_json::from_str::<Vec<serde_json::Value>>(&body).expect("fake log")
+    }
+
+    pub fn advance(&self, seconds: u64) {
+        http_get(&format!("{}/_fake/advance?seconds={seconds}", self.url));
+    }
+}
+
+impl Drop for Console {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A plain HTTP/1.1 GET to 127.0.0.1 without following redirects: (status, Location or body).
+pub fn http_get(url: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").expect("http URL");
+    let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let mut s = TcpStream::connect(host).expect("connect");
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).expect("read");
+    let status = raw
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let location = raw
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("Location: ")
+                .or_else(|| l.strip_prefix("location: "))
+        })
+        .map(str::to_owned);
+    let body = raw
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, location.unwrap_or(body))
+}

@@ -399,16 +399,6 @@ fn output_flag_rules() {
         "only applies to --output write",
     );
     rejects(
-        &["-r", ROLE, "-s", "ab", "-o", "link"],
-        "--output link",
-        "not yet supported",
-    );
-    rejects(
-        &["-r", ROLE, "-s", "ab", "--console-link"],
-        "--console-link",
-        "not yet supported",
-    );
-    rejects(
         &[
             "-r",
             ROLE,

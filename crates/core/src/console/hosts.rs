@@ -33,7 +33,10 @@ fn console_base(partition: Partition, region: Option<&str>) -> Result<String, In
 }
 
 fn no_console(p: Partition) -> Invalid {
-    Invalid::new("--region", format!("partition {p} has no public console sign-in endpoint"))
+    Invalid::new(
+        "--region",
+        format!("partition {p} has no public console sign-in endpoint"),
+    )
 }
 
 /// Common service aliases: name → (console path, global service).
@@ -67,18 +70,30 @@ const SERVICES: &[(&str, &str, bool)] = &[
 /// The console URL a link opens: the service's page (or the console home) in the region,
 /// with `?region=` so the console does not fall back to the browser's last region. Global
 /// services get no region.
-pub fn destination(partition: Partition, region: &str, service: Option<&str>) -> Result<String, Invalid> {
+pub fn destination(
+    partition: Partition,
+    region: &str,
+    service: Option<&str>,
+) -> Result<String, Invalid> {
     let (path, global) = match service {
         None => ("console/home".to_owned(), false),
-        Some(s) => match SERVICES.iter().find(|(name, _, _)| *name == s.to_ascii_lowercase()) {
+        Some(s) => match SERVICES
+            .iter()
+            .find(|(name, _, _)| *name == s.to_ascii_lowercase())
+        {
             Some((_, path, global)) => ((*path).to_owned(), *global),
-            None if !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') => {
+            None if !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') =>
+            {
                 (format!("{s}/home"), false)
             }
             None => {
                 return Err(Invalid::new(
                     "--service",
-                    format!("\"{s}\" is not a service name (lowercase letters, digits and -, e.g. s3, ec2, iam)"),
+                    format!(
+                        "\"{s}\" is not a service name (lowercase letters, digits and -, e.g. s3, ec2, iam)"
+                    ),
                 ));
             }
         },
@@ -86,7 +101,10 @@ pub fn destination(partition: Partition, region: &str, service: Option<&str>) ->
     if global {
         Ok(format!("{}/{path}", console_base(partition, None)?))
     } else {
-        Ok(format!("{}/{path}?region={region}", console_base(partition, Some(region))?))
+        Ok(format!(
+            "{}/{path}?region={region}",
+            console_base(partition, Some(region))?
+        ))
     }
 }
 
@@ -96,25 +114,69 @@ mod tests {
 
     #[test]
     fn signin_hosts_per_partition() {
-        assert_eq!(signin_base(Partition::Aws, "us-east-1").unwrap(), "https://signin.aws.amazon.com");
-        assert_eq!(signin_base(Partition::Aws, "eu-west-1").unwrap(), "https://eu-west-1.signin.aws.amazon.com");
-        assert_eq!(signin_base(Partition::AwsUsGov, "us-gov-west-1").unwrap(), "https://signin.amazonaws-us-gov.com");
-        assert_eq!(signin_base(Partition::AwsCn, "cn-north-1").unwrap(), "https://signin.amazonaws.cn");
+        assert_eq!(
+            signin_base(Partition::Aws, "us-east-1").unwrap(),
+            "https://signin.aws.amazon.com"
+        );
+        assert_eq!(
+            signin_base(Partition::Aws, "eu-west-1").unwrap(),
+            "https://eu-west-1.signin.aws.amazon.com"
+        );
+        assert_eq!(
+            signin_base(Partition::AwsUsGov, "us-gov-west-1").unwrap(),
+            "https://signin.amazonaws-us-gov.com"
+        );
+        assert_eq!(
+            signin_base(Partition::AwsCn, "cn-north-1").unwrap(),
+            "https://signin.amazonaws.cn"
+        );
         assert!(signin_base(Partition::AwsIso, "us-iso-east-1").is_err());
-        assert_eq!(logout_base(Partition::Aws).unwrap(), "https://signin.aws.amazon.com");
+        assert_eq!(
+            logout_base(Partition::Aws).unwrap(),
+            "https://signin.aws.amazon.com"
+        );
     }
 
     #[test]
     fn destinations_carry_the_region_except_for_global_services() {
         let d = |p, r, s| destination(p, r, s).unwrap();
-        assert_eq!(d(Partition::Aws, "eu-west-1", None), "https://eu-west-1.console.aws.amazon.com/console/home?region=eu-west-1");
-        assert_eq!(d(Partition::Aws, "us-east-1", None), "https://console.aws.amazon.com/console/home?region=us-east-1");
-        assert_eq!(d(Partition::Aws, "eu-west-1", Some("s3")), "https://eu-west-1.console.aws.amazon.com/s3/home?region=eu-west-1");
-        assert_eq!(d(Partition::Aws, "eu-west-1", Some("IAM")), "https://console.aws.amazon.com/iam/home");
-        assert_eq!(d(Partition::Aws, "eu-west-1", Some("dynamodb")), "https://eu-west-1.console.aws.amazon.com/dynamodbv2/home?region=eu-west-1");
-        assert_eq!(d(Partition::Aws, "eu-west-1", Some("athena")), "https://eu-west-1.console.aws.amazon.com/athena/home?region=eu-west-1");
-        assert_eq!(d(Partition::AwsCn, "cn-north-1", Some("ec2")), "https://console.amazonaws.cn/ec2/home?region=cn-north-1");
-        assert_eq!(d(Partition::AwsUsGov, "us-gov-east-1", None), "https://console.amazonaws-us-gov.com/console/home?region=us-gov-east-1");
-        assert_eq!(destination(Partition::Aws, "eu-west-1", Some("s3/../x")).unwrap_err().flag, "--service");
+        assert_eq!(
+            d(Partition::Aws, "eu-west-1", None),
+            "https://eu-west-1.console.aws.amazon.com/console/home?region=eu-west-1"
+        );
+        assert_eq!(
+            d(Partition::Aws, "us-east-1", None),
+            "https://console.aws.amazon.com/console/home?region=us-east-1"
+        );
+        assert_eq!(
+            d(Partition::Aws, "eu-west-1", Some("s3")),
+            "https://eu-west-1.console.aws.amazon.com/s3/home?region=eu-west-1"
+        );
+        assert_eq!(
+            d(Partition::Aws, "eu-west-1", Some("IAM")),
+            "https://console.aws.amazon.com/iam/home"
+        );
+        assert_eq!(
+            d(Partition::Aws, "eu-west-1", Some("dynamodb")),
+            "https://eu-west-1.console.aws.amazon.com/dynamodbv2/home?region=eu-west-1"
+        );
+        assert_eq!(
+            d(Partition::Aws, "eu-west-1", Some("athena")),
+            "https://eu-west-1.console.aws.amazon.com/athena/home?region=eu-west-1"
+        );
+        assert_eq!(
+            d(Partition::AwsCn, "cn-north-1", Some("ec2")),
+            "https://console.amazonaws.cn/ec2/home?region=cn-north-1"
+        );
+        assert_eq!(
+            d(Partition::AwsUsGov, "us-gov-east-1", None),
+            "https://console.amazonaws-us-gov.com/console/home?region=us-gov-east-1"
+        );
+        assert_eq!(
+            destination(Partition::Aws, "eu-west-1", Some("s3/../x"))
+                .unwrap_err()
+                .flag,
+            "--service"
+        );
     }
 }

@@ -37,12 +37,24 @@ pub struct PreparedLink {
 }
 
 /// Checks the link options for the partition and region, and picks the endpoints. Pure.
-pub fn prepare(partition: Partition, region: &str, opts: &LinkOptions) -> Result<PreparedLink, Invalid> {
+pub fn prepare(
+    partition: Partition,
+    region: &str,
+    opts: &LinkOptions,
+) -> Result<PreparedLink, Invalid> {
     let destination = match (&opts.destination, &opts.service) {
-        (Some(_), Some(_)) => return Err(Invalid::new("--destination", "cannot be used with --service")),
+        (Some(_), Some(_)) => {
+            return Err(Invalid::new(
+                "--destination",
+                "cannot be used with --service",
+            ));
+        }
         (Some(d), None) => {
             if !d.starts_with("https://") || d.len() < 12 || d.chars().any(char::is_whitespace) {
-                return Err(Invalid::new("--destination", format!("\"{d}\" must be an https:// URL")));
+                return Err(Invalid::new(
+                    "--destination",
+                    format!("\"{d}\" must be an https:// URL"),
+                ));
             }
             d.clone()
         }
@@ -53,7 +65,9 @@ pub fn prepare(partition: Partition, region: &str, opts: &LinkOptions) -> Result
     }
     let (federation, logout) = match &opts.federation_override {
         Some(url) => {
-            if !(url.starts_with("https://") || url.starts_with("http://")) || !url.ends_with("/federation") {
+            if !(url.starts_with("https://") || url.starts_with("http://"))
+                || !url.ends_with("/federation")
+            {
                 return Err(Invalid::new(
                     "TEMPCREDS_FEDERATION_ENDPOINT",
                     format!("\"{url}\" must be the full URL of a …/federation endpoint"),
@@ -78,8 +92,15 @@ pub fn prepare(partition: Partition, region: &str, opts: &LinkOptions) -> Result
 impl PreparedLink {
     /// Mints the link: getSigninToken with these credentials, then the login URL (wrapped
     /// in the sign-out redirect if asked). The result is a secret.
-    pub async fn mint(&self, creds: &Credentials, session_duration: Option<u32>) -> Result<String, Error> {
-        let token = self.federation.signin_token(creds, session_duration).await?;
+    pub async fn mint(
+        &self,
+        creds: &Credentials,
+        session_duration: Option<u32>,
+    ) -> Result<String, Error> {
+        let token = self
+            .federation
+            .signin_token(creds, session_duration)
+            .await?;
         let login = login_url(&self.federation, &self.issuer, &self.destination, &token);
         Ok(match &self.logout {
             Some(oauth) => logout_wrapped(oauth, &login),
@@ -125,35 +146,99 @@ mod tests {
     use super::*;
 
     fn opts() -> LinkOptions {
-        LinkOptions { issuer: "tempcreds".into(), ..Default::default() }
+        LinkOptions {
+            issuer: "tempcreds".into(),
+            ..Default::default()
+        }
     }
 
     #[test]
     fn prepare_picks_endpoints_and_checks_inputs() {
         let p = prepare(Partition::Aws, "eu-west-1", &opts()).unwrap();
-        assert_eq!(p.federation.url, "https://eu-west-1.signin.aws.amazon.com/federation");
-        assert_eq!(p.destination, "https://eu-west-1.console.aws.amazon.com/console/home?region=eu-west-1");
+        assert_eq!(
+            p.federation.url,
+            "https://eu-west-1.signin.aws.amazon.com/federation"
+        );
+        assert_eq!(
+            p.destination,
+            "https://eu-west-1.console.aws.amazon.com/console/home?region=eu-west-1"
+        );
         assert!(p.logout.is_none());
-        let o = LinkOptions { logout_first: true, federation_override: Some("http://127.0.0.1:9/federation".into()), ..opts() };
+        let o = LinkOptions {
+            logout_first: true,
+            federation_override: Some("http://127.0.0.1:9/federation".into()),
+            ..opts()
+        };
         let p = prepare(Partition::AwsCn, "cn-north-1", &o).unwrap();
         assert_eq!(p.federation.url, "http://127.0.0.1:9/federation");
         assert_eq!(p.logout.as_deref(), Some("http://127.0.0.1:9/oauth"));
-        let o = LinkOptions { logout_first: true, ..opts() };
-        assert_eq!(prepare(Partition::Aws, "eu-west-1", &o).unwrap().logout.as_deref(), Some("https://signin.aws.amazon.com/oauth"));
+        let o = LinkOptions {
+            logout_first: true,
+            ..opts()
+        };
+        assert_eq!(
+            prepare(Partition::Aws, "eu-west-1", &o)
+                .unwrap()
+                .logout
+                .as_deref(),
+            Some("https://signin.aws.amazon.com/oauth")
+        );
         let bad = |o: LinkOptions| prepare(Partition::Aws, "eu-west-1", &o).unwrap_err().flag;
-        assert_eq!(bad(LinkOptions { destination: Some("http://x.example/".into()), ..opts() }), "--destination");
-        assert_eq!(bad(LinkOptions { destination: Some("https://x.example/".into()), service: Some("s3".into()), ..opts() }), "--destination");
-        assert_eq!(bad(LinkOptions { issuer: " ".into(), ..opts() }), "--issuer");
-        assert_eq!(bad(LinkOptions { federation_override: Some("http://x/".into()), ..opts() }), "TEMPCREDS_FEDERATION_ENDPOINT");
-        assert_eq!(prepare(Partition::AwsIso, "us-iso-east-1", &opts()).unwrap_err().flag, "--region");
+        assert_eq!(
+            bad(LinkOptions {
+                destination: Some("http://x.example/".into()),
+                ..opts()
+            }),
+            "--destination"
+        );
+        assert_eq!(
+            bad(LinkOptions {
+                destination: Some("https://x.example/".into()),
+                service: Some("s3".into()),
+                ..opts()
+            }),
+            "--destination"
+        );
+        assert_eq!(
+            bad(LinkOptions {
+                issuer: " ".into(),
+                ..opts()
+            }),
+            "--issuer"
+        );
+        assert_eq!(
+            bad(LinkOptions {
+                federation_override: Some("http://x/".into()),
+                ..opts()
+            }),
+            "TEMPCREDS_FEDERATION_ENDPOINT"
+        );
+        assert_eq!(
+            prepare(Partition::AwsIso, "us-iso-east-1", &opts())
+                .unwrap_err()
+                .flag,
+            "--region"
+        );
     }
 
     #[test]
     fn session_duration_follows_the_origin() {
-        assert_eq!(session_duration(Origin::AssumedRole { chained: false }, Some(7200)).unwrap(), Some(7200));
-        assert_eq!(session_duration(Origin::AssumedRole { chained: false }, None).unwrap(), None);
-        assert_eq!(session_duration(Origin::AssumedRole { chained: true }, Some(7200)).unwrap(), None);
-        assert_eq!(session_duration(Origin::FederationToken, Some(7200)).unwrap(), None);
+        assert_eq!(
+            session_duration(Origin::AssumedRole { chained: false }, Some(7200)).unwrap(),
+            Some(7200)
+        );
+        assert_eq!(
+            session_duration(Origin::AssumedRole { chained: false }, None).unwrap(),
+            None
+        );
+        assert_eq!(
+            session_duration(Origin::AssumedRole { chained: true }, Some(7200)).unwrap(),
+            None
+        );
+        assert_eq!(
+            session_duration(Origin::FederationToken, Some(7200)).unwrap(),
+            None
+        );
         for o in [Origin::SessionToken, Origin::LongTerm, Origin::Process] {
             assert_eq!(session_duration(o, None).unwrap_err().exit_code(), 2);
         }

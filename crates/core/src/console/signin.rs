@@ -22,14 +22,22 @@ impl Federation {
     /// Exchanges credentials for a sign-in token. Parameter names are case-sensitive:
     /// `Action`, `Session` (exactly `sessionId`, `sessionKey`, `sessionToken`) and, only when
     /// given, `SessionDuration`.
-    pub async fn signin_token(&self, creds: &Credentials, session_duration: Option<u32>) -> Result<String, Error> {
+    pub async fn signin_token(
+        &self,
+        creds: &Credentials,
+        session_duration: Option<u32>,
+    ) -> Result<String, Error> {
         let session = json!({
             "sessionId": creds.access_key_id,
             "sessionKey": creds.secret(),
             "sessionToken": creds.token().unwrap_or_default(),
         })
         .to_string();
-        let mut url = format!("{}?Action=getSigninToken&Session={}", self.url, enc(&session));
+        let mut url = format!(
+            "{}?Action=getSigninToken&Session={}",
+            self.url,
+            enc(&session)
+        );
         if let Some(d) = session_duration {
             url.push_str(&format!("&SessionDuration={d}"));
         }
@@ -40,7 +48,11 @@ impl Federation {
             .build()
             .map_err(|e| transport(&self.url, &e))?;
         tracing::debug!(endpoint = %self.url, session_duration = ?session_duration, "federation:getSigninToken");
-        let resp = client.get(&url).send().await.map_err(|e| transport(&self.url, &e))?;
+        let resp = client
+            .get(&url)
+            .send()
+            .await
+            .map_err(|e| transport(&self.url, &e))?;
         let status = resp.status();
         let body = resp.text().await.map_err(|e| transport(&self.url, &e))?;
         let scrub = |s: &str| {
@@ -52,22 +64,37 @@ impl Federation {
         };
         if !status.is_success() {
             return Err(Error::Transport {
-                message: format!("sign-in endpoint {} answered HTTP {}: {}", self.url, status.as_u16(), scrub(&body)),
+                message: format!(
+                    "sign-in endpoint {} answered HTTP {}: {}",
+                    self.url,
+                    status.as_u16(),
+                    scrub(&body)
+                ),
                 hint: Some(hint_for(&body)),
             });
         }
         let token = serde_json::from_str::<serde_json::Value>(&body)
             .ok()
-            .and_then(|v| v.get("SigninToken").and_then(|t| t.as_str()).map(str::to_owned));
+            .and_then(|v| {
+                v.get("SigninToken")
+                    .and_then(|t| t.as_str())
+                    .map(str::to_owned)
+            });
         token.ok_or_else(|| Error::Transport {
             message: format!(
                 "sign-in endpoint {} answered without a SigninToken (HTTP {}, {} bytes{})",
                 self.url,
                 status.as_u16(),
                 body.len(),
-                if serde_json::from_str::<serde_json::Value>(&body).is_ok() { "" } else { ", not JSON" }
+                if serde_json::from_str::<serde_json::Value>(&body).is_ok() {
+                    ""
+                } else {
+                    ", not JSON"
+                }
             ),
-            hint: Some("check TEMPCREDS_FEDERATION_ENDPOINT points at a …/federation endpoint".to_owned()),
+            hint: Some(
+                "check TEMPCREDS_FEDERATION_ENDPOINT points at a …/federation endpoint".to_owned(),
+            ),
         })
     }
 }
@@ -94,7 +121,9 @@ fn transport(url: &str, e: &reqwest::Error) -> Error {
     };
     Error::Transport {
         message: format!("sign-in endpoint {url} {what}"),
-        hint: Some("check the network, any HTTPS_PROXY, and TEMPCREDS_FEDERATION_ENDPOINT".to_owned()),
+        hint: Some(
+            "check the network, any HTTPS_PROXY, and TEMPCREDS_FEDERATION_ENDPOINT".to_owned(),
+        ),
     }
 }
 
@@ -123,8 +152,15 @@ mod tests {
 
     #[test]
     fn login_and_logout_urls_are_encoded() {
-        let f = Federation { url: "https://signin.aws.amazon.com/federation".into() };
-        let l = login_url(&f, "https://lab.example/x?y=1", "https://console.aws.amazon.com/console/home?region=us-east-1", "t+k/n=");
+        let f = Federation {
+            url: "https://signin.aws.amazon.com/federation".into(),
+        };
+        let l = login_url(
+            &f,
+            "https://lab.example/x?y=1",
+            "https://console.aws.amazon.com/console/home?region=us-east-1",
+            "t+k/n=",
+        );
         assert_eq!(
             l,
             "https://signin.aws.amazon.com/federation?Action=login&Issuer=https%3A%2F%2Flab.example%2Fx%3Fy%3D1&Destination=https%3A%2F%2Fconsole.aws.amazon.com%2Fconsole%2Fhome%3Fregion%3Dus-east-1&SigninToken=t%2Bk%2Fn%3D"

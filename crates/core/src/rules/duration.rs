@@ -51,19 +51,30 @@ pub fn parse_duration(text: &str) -> Option<u32> {
 /// GetFederationToken's `DurationSeconds` (900..=129600).
 pub fn bounded_duration(flag: &str, text: &str, min: u32, max: u32) -> Result<u32, Invalid> {
     let secs = parse_duration(text).ok_or_else(|| {
-        Invalid::new(flag, format!("\"{text}\" is not a duration (examples: 3600, 1h, 90m, 1h30m)"))
+        Invalid::new(
+            flag,
+            format!("\"{text}\" is not a duration (examples: 3600, 1h, 90m, 1h30m)"),
+        )
     })?;
     if !(min..=max).contains(&secs) {
         return Err(Invalid::new(
             flag,
-            format!("must be between {} ({min}) and {} ({max}) seconds (got {secs})", human(min), human(max)),
+            format!(
+                "must be between {} ({min}) and {} ({max}) seconds (got {secs})",
+                human(min),
+                human(max)
+            ),
         ));
     }
     Ok(secs)
 }
 
 fn human(secs: u32) -> String {
-    if secs % 3600 == 0 { format!("{}h", secs / 3600) } else { format!("{}m", secs / 60) }
+    if secs.is_multiple_of(3600) {
+        format!("{}h", secs / 3600)
+    } else {
+        format!("{}m", secs / 60)
+    }
 }
 
 /// AssumeRole `DurationSeconds`: 900..=43200, and at most 3600 when the caller's own

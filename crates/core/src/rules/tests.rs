@@ -309,7 +309,10 @@ fn federation_name_and_bounded_durations() {
     assert!(federated_user_name("--federated-user", "alice").is_ok());
     assert!(federated_user_name("--federated-user", &"a".repeat(33)).is_err());
     assert!(federated_user_name("--federated-user", "a").is_err());
-    assert_eq!(bounded_duration("--duration", "36h", 900, 129600), Ok(129600));
+    assert_eq!(
+        bounded_duration("--duration", "36h", 900, 129600),
+        Ok(129600)
+    );
     let e = bounded_duration("--duration", "37h", 900, 129600).unwrap_err();
     assert!(e.rule.contains("between 15m (900) and 36h (129600)"), "{e}");
 }

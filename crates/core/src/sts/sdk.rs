@@ -85,7 +85,11 @@ impl SdkSts {
             expiration: creds.expiry().map(OffsetDateTime::from),
             // What kind of temporary credentials these are is not known locally; the
             // console code asks STS (caller_arn) when it matters.
-            origin: if temporary { Origin::SessionToken } else { Origin::LongTerm },
+            origin: if temporary {
+                Origin::SessionToken
+            } else {
+                Origin::LongTerm
+            },
         };
         // The client gets the already-resolved credentials: resolving again through the
         // provider would run a credential_process a second time.
@@ -189,7 +193,12 @@ impl Sts for SdkSts {
             hint: None,
         })?;
         Ok(AssumedRole {
-            credentials: credentials(c, Origin::AssumedRole { chained: self.temporary }),
+            credentials: credentials(
+                c,
+                Origin::AssumedRole {
+                    chained: self.temporary,
+                },
+            ),
             assumed_role_arn: out
                 .assumed_role_user()
                 .map(|u| u.arn().to_owned())
@@ -209,7 +218,10 @@ impl Sts for SdkSts {
         }
         debug!(name = %input.name, duration_seconds = ?input.duration_seconds, "sts:GetFederationToken");
         let out = req.send().await.map_err(|e| {
-            let ctx = Context { duration: input.duration_seconds, ..self.context("GetFederationToken") };
+            let ctx = Context {
+                duration: input.duration_seconds,
+                ..self.context("GetFederationToken")
+            };
             from_sdk(e, &ctx)
         })?;
         let c = out.credentials().ok_or_else(|| Error::Transport {
