@@ -23,3 +23,22 @@ start_moto() {
   echo "moto did not start" >&2
   return 1
 }
+
+# start_federation_fake: the test suite's federation endpoint fake in front of moto
+# (crates/cli/tests/fakes/federation.py); sets FAKE_URL and FAKE_PID.
+start_federation_fake() {
+  local port root
+  root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  port=$(free_port)
+  "$VENV/bin/python" "$root/crates/cli/tests/fakes/federation.py" "$port" "$MOTO_URL" >/dev/null 2>&1 &
+  FAKE_PID=$!
+  FAKE_URL="http://127.0.0.1:$port"
+  for _ in $(seq 1 100); do
+    if "$VENV/bin/python" -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "the federation fake did not start" >&2
+  return 1
+}

@@ -28,10 +28,10 @@ pub(crate) struct Cli {
 #[derive(Debug, Args)]
 pub(crate) struct Global {
     /// More detail on stderr: -v decisions, -vv requests (never secrets)
-    #[arg(short, long, action = ArgAction::Count, global = true)]
+    #[arg(short, long, action = ArgAction::Count, global = true, help_heading = "Global options")]
     pub(crate) verbose: u8,
     /// Only errors on stderr
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    #[arg(short, long, global = true, conflicts_with = "verbose", help_heading = "Global options")]
     pub(crate) quiet: bool,
 }
 
@@ -145,6 +145,7 @@ pub(crate) struct RoleOptions {
 
 /// Console sign-in link options.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Console link")]
 pub(crate) struct LinkArgs {
     /// Issuer sent with the link: where the console sends the user when the session ends
     #[arg(long, value_name = "URL", default_value = "tempcreds")]
