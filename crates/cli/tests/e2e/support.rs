@@ -321,6 +321,15 @@ impl Console {
         serde_json::from_str::<Vec<serde_json::Value>>(&body).expect("fake log")
     }
 
+    /// How many STS requests went through the fake.
+    pub fn sts_calls(&self) -> u64 {
+        http_get(&format!("{}/_fake/sts", self.url))
+            .1
+            .trim()
+            .parse()
+            .expect("count")
+    }
+
     pub fn advance(&self, seconds: u64) {
         http_get(&format!("{}/_fake/advance?seconds={seconds}", self.url));
     }

@@ -15,7 +15,9 @@ It does two things on 127.0.0.1:PORT:
   and (field evidence) never with role-chained credentials; only role and federation-token
   credentials may sign in. Sign-in tokens expire after 15 minutes; Action=login redirects
   (302) to the destination. /oauth?Action=logout redirects to redirect_uri.
-Test hooks: GET /_fake/log (what getSigninToken received), POST /_fake/advance?seconds=N.
+Test hooks: GET /_fake/log (what getSigninToken received), /_fake/sts (how many STS calls
+were proxied), /_fake/advance?seconds=N (move the clock), and two broken endpoints for
+error tests: /_fake/html/federation (200, not JSON), /_fake/empty/federation (200, {}).
 """
 import json
 import re
@@ -34,6 +36,7 @@ lock = threading.Lock()
 issued = {}  # session token -> {"kind", "chained", "key", "secret", "expires"}
 tokens = {}  # sign-in token -> {"at", "console_seconds"}
 log = []
+sts_calls = [0]
 offset = [0.0]
 
 
@@ -47,6 +50,8 @@ def tag(xml, name):
 
 
 def proxy(req):
+    with lock:
+        sts_calls[0] += 1
     headers = {k: v for k, v in req.headers.items() if k.lower() not in ("host", "content-length")}
     body = req.get_data()
     r = requests.post(MOTO + "/", data=body, headers=headers, timeout=30)
@@ -138,6 +143,13 @@ def app(req):
     if req.path == "/_fake/log":
         with lock:
             return Response(json.dumps(log), content_type="application/json")
+    if req.path == "/_fake/sts":
+        with lock:
+            return Response(json.dumps(sts_calls[0]), content_type="application/json")
+    if req.path == "/_fake/html/federation":
+        return Response("<html>sign in</html>", content_type="text/html")
+    if req.path == "/_fake/empty/federation":
+        return Response("{}", content_type="application/json")
     if req.path == "/_fake/advance":
         offset[0] += float(args.get("seconds", "0"))
         return Response("ok")
