@@ -8,7 +8,7 @@ use tempcreds_core::console;
 use tempcreds_core::output::{self, Format, Shell};
 use tempcreds_core::plan::{self, AssumePlan};
 use tempcreds_core::rules::{self, Invalid};
-use tempcreds_core::sts::{Mfa, SdkSts, Sts};
+use tempcreds_core::sts::{SdkSts, Sts};
 use tempcreds_core::{Credentials, Env, Error};
 use tracing::info;
 
@@ -42,19 +42,8 @@ pub(crate) async fn run(args: &AssumeArgs, quiet: bool) -> Result<(), Error> {
 
     let sts = SdkSts::connect(&plan.source).await?;
     plan.check_chaining(sts.caller_is_temporary())?;
-    let mut input = plan.input.clone();
-    if let Some(serial) = &plan.mfa_prompt {
-        input.mfa = Some(Mfa {
-            serial: serial.clone(),
-            code: ui::prompt_mfa_code(serial)?,
-        });
-    }
-    let assumed = ui::with_spinner(
-        quiet,
-        "waiting for STS AssumeRole…",
-        sts.assume_role(&input),
-    )
-    .await?;
+    let input = plan.input.clone();
+    let assumed = common::assume_role(&sts, input, plan.mfa_prompt.as_deref(), quiet).await?;
     info!(assumed_role_arn = %assumed.assumed_role_arn, expiration = ?assumed.credentials.expiration_rfc3339(), "role assumed");
     let creds = &assumed.credentials;
     // A link is always minted from the credentials just issued, never from older ones.

@@ -5,7 +5,7 @@
 use tempcreds_core::console::{self, PreparedLink};
 use tempcreds_core::plan;
 use tempcreds_core::rules::{self, CHAINED_MAX_SECONDS, Invalid, partition_of_region};
-use tempcreds_core::sts::{FederationInput, Mfa, SdkSts, SourceSettings, Sts};
+use tempcreds_core::sts::{FederationInput, SdkSts, SourceSettings, Sts};
 use tempcreds_core::{Env, Error, Origin};
 use tracing::info;
 
@@ -76,18 +76,7 @@ async fn role_link(
         wanted
     };
     info!(chained, session_duration = ?session_duration, "console link for a role");
-    if let Some(serial) = &plan.mfa_prompt {
-        input.mfa = Some(Mfa {
-            serial: serial.clone(),
-            code: ui::prompt_mfa_code(serial)?,
-        });
-    }
-    let assumed = ui::with_spinner(
-        quiet,
-        "waiting for STS AssumeRole…",
-        sts.assume_role(&input),
-    )
-    .await?;
+    let assumed = common::assume_role(&sts, input, plan.mfa_prompt.as_deref(), quiet).await?;
     let creds = &assumed.credentials;
     mint(
         &link,

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod console;
+mod console_rules;
 mod errors;
 mod outputs;
 mod support;

@@ -127,6 +127,19 @@ impl Sandbox {
         self
     }
 
+    /// Makes these credentials (JSON with AccessKeyId, SecretAccessKey, SessionToken) the
+    /// source, as if exported in the shell.
+    pub fn use_credentials(&mut self, c: &serde_json::Value) -> &mut Self {
+        for (var, key) in [
+            ("AWS_ACCESS_KEY_ID", "AccessKeyId"),
+            ("AWS_SECRET_ACCESS_KEY", "SecretAccessKey"),
+            ("AWS_SESSION_TOKEN", "SessionToken"),
+        ] {
+            self.set(var, c[key].as_str().expect(key));
+        }
+        self
+    }
+
     pub fn unset(&mut self, k: &str) -> &mut Self {
         self.env.remove(k);
         self
