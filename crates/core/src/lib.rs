@@ -8,6 +8,7 @@ pub mod env;
 mod error;
 pub mod output;
 pub mod plan;
+pub mod profile;
 pub mod rules;
 pub mod sts;
 
