@@ -2,6 +2,7 @@
 //! a server — the validation rules, the STS seam, `~/.aws` files, and output formats.
 
 pub mod awsfile;
+pub mod cache;
 pub mod console;
 pub mod credentials;
 pub mod env;

@@ -30,6 +30,31 @@ pub fn update_file(
     path: &Path,
     edit: impl FnOnce(&str) -> Result<Option<String>, Error>,
 ) -> Result<PathBuf, Error> {
+    let (target, dir, lock) = lock_for(path)?;
+    let current = read_to_string_if_exists(&target)?.unwrap_or_default();
+    let Some(new) = edit(&current)? else {
+        return Ok(target);
+    };
+    if new == current && target.exists() {
+        return Ok(target);
+    }
+    write_atomically(&dir, &target, new.as_bytes())?;
+    drop(lock);
+    Ok(target)
+}
+
+/// Replaces a file's content (bytes, e.g. an encrypted cache entry) the same safe way:
+/// private directory, lock, 0600 temporary file, fsync, rename.
+pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<PathBuf, Error> {
+    let (target, dir, lock) = lock_for(path)?;
+    write_atomically(&dir, &target, bytes)?;
+    drop(lock);
+    Ok(target)
+}
+
+/// Resolves a symlinked target, creates its directory (0700) if missing, and takes the
+/// exclusive lock on that directory. The lock is released when the returned file drops.
+fn lock_for(path: &Path) -> Result<(PathBuf, PathBuf, File), Error> {
     let target = resolve_symlink(path)?;
     let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -49,17 +74,7 @@ pub fn update_file(
     let lock = File::open(&dir).map_err(|e| Error::file("open the directory", &dir, e))?;
     lock.lock()
         .map_err(|e| Error::file("lock the directory", &dir, e))?;
-
-    let current = read_to_string_if_exists(&target)?.unwrap_or_default();
-    let Some(new) = edit(&current)? else {
-        return Ok(target);
-    };
-    if new == current && target.exists() {
-        return Ok(target);
-    }
-    write_atomically(&dir, &target, new.as_bytes())?;
-    drop(lock);
-    Ok(target)
+    Ok((target, dir, lock))
 }
 
 /// Follows a symlinked file (dotfile managers link ~/.aws/credentials) so that the rename

@@ -1,0 +1,56 @@
+//! The typed cache key: everything that makes two credentials interchangeable, hashed into
+//! a file name. Credentials are only reused for exactly the same request.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum CacheKey {
+    /// An MFA session: shared by every role that names the same source keys and device.
+    SessionToken {
+        source_profile: String,
+        /// The source key id: rotated keys do not reuse a session made with the old ones.
+        access_key_id: String,
+        mfa_serial: String,
+    },
+    /// Role credentials for one profile and its exact options.
+    AssumeRole {
+        profile: String,
+        role_arn: String,
+        session_name: Option<String>,
+        external_id: Option<String>,
+        duration_seconds: Option<u32>,
+        mfa_serial: Option<String>,
+    },
+}
+
+impl CacheKey {
+    /// `session-<hash>` or `role-<hash>`: stable across runs, safe as a file name, and
+    /// revealing nothing of the key's content.
+    pub fn id(&self) -> String {
+        let canonical = serde_json::to_vec(self).unwrap_or_default();
+        let digest = Sha256::digest(&canonical);
+        let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+        let kind = match self {
+            CacheKey::SessionToken { .. } => "session",
+            CacheKey::AssumeRole { .. } => "role",
+        };
+        format!("{kind}-{hex}")
+    }
+
+    /// What `list` shows.
+    pub fn label(&self) -> String {
+        match self {
+            CacheKey::SessionToken {
+                source_profile,
+                mfa_serial,
+                ..
+            } => {
+                format!("MFA session of profile {source_profile} ({mfa_serial})")
+            }
+            CacheKey::AssumeRole {
+                profile, role_arn, ..
+            } => format!("profile {profile}: {role_arn}"),
+        }
+    }
+}

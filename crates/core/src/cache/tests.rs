@@ -1,0 +1,188 @@
+//! The cache on a temporary directory: round trip, expiry margin, damage, wrong key,
+//! permissions.
+
+use std::os::unix::fs::PermissionsExt;
+
+use secrecy::SecretString;
+use time::OffsetDateTime;
+
+use super::*;
+
+fn creds(minutes: i64) -> Credentials {
+    Credentials {
+        access_key_id: "ASIACACHED".into(),
+        secret_access_key: SecretString::from("cached-secret-value"),
+        session_token: Some(SecretString::from("cached-token-value")),
+        expiration: Some(
+            OffsetDateTime::now_utc().replace_nanosecond(0).unwrap()
+                + time::Duration::minutes(minutes),
+        ),
+        origin: Origin::SessionToken,
+    }
+}
+
+fn key() -> CacheKey {
+    CacheKey::SessionToken {
+        source_profile: "base".into(),
+        access_key_id: "AKIA".into(),
+        mfa_serial: "arn:aws:iam::111111111111:mfa/alice".into(),
+    }
+}
+
+fn open(tmp: &tempfile::TempDir) -> Cache {
+    Cache::open(
+        tmp.path().join("cache"),
+        &tmp.path().join("config/tempcreds/cache.key"),
+    )
+    .unwrap()
+}
+
+#[test]
+fn round_trip_encrypted_private_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = open(&tmp);
+    let now = OffsetDateTime::now_utc();
+    assert!(cache.get(&key(), now).is_none());
+    cache.put(&key(), &creds(60)).unwrap();
+    let got = cache.get(&key(), now).unwrap();
+    assert_eq!(got.access_key_id, "ASIACACHED");
+    assert_eq!(got.secret(), "cached-secret-value");
+    assert_eq!(got.origin, Origin::SessionToken);
+    let file = tmp
+        .path()
+        .join("cache")
+        .join(format!("{}.cred", key().id()));
+    let raw = std::fs::read(&file).unwrap();
+    let raw_text = String::from_utf8_lossy(&raw);
+    assert!(
+        !raw_text.contains("cached-secret")
+            && !raw_text.contains("ASIACACHED")
+            && !raw_text.contains("alice")
+    );
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&file), 0o600);
+    assert_eq!(mode(&tmp.path().join("cache")), 0o700);
+    assert_eq!(mode(&tmp.path().join("config/tempcreds/cache.key")), 0o600);
+    assert_eq!(mode(&tmp.path().join("config/tempcreds")), 0o700);
+    let entries = cache.entries();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(
+        entries[0].label,
+        "MFA session of profile base (arn:aws:iam::111111111111:mfa/alice)"
+    );
+}
+
+#[test]
+fn near_expiry_is_refreshed_and_expired_never_served() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = open(&tmp);
+    let now = OffsetDateTime::now_utc();
+    cache.put(&key(), &creds(4)).unwrap();
+    assert!(
+        cache.get(&key(), now).is_none(),
+        "within 5 minutes of expiry"
+    );
+    cache.put(&key(), &creds(6)).unwrap();
+    assert!(cache.get(&key(), now).is_some());
+    assert!(
+        cache
+            .get(&key(), now + time::Duration::minutes(2))
+            .is_none()
+    );
+    cache.put(&key(), &creds(-10)).unwrap();
+    assert!(cache.get(&key(), now).is_none(), "expired");
+}
+
+#[test]
+fn damaged_or_foreign_entries_are_ignored_and_removed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = open(&tmp);
+    let now = OffsetDateTime::now_utc();
+    let file = tmp
+        .path()
+        .join("cache")
+        .join(format!("{}.cred", key().id()));
+    for junk in [&b""[..], b"TCC1", b"TCC1short", b"{\"not\":\"ours\"}"] {
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(&file, junk).unwrap();
+        assert!(cache.get(&key(), now).is_none());
+        assert!(!file.exists(), "damaged entry removed");
+    }
+    // A flipped byte fails authentication.
+    cache.put(&key(), &creds(60)).unwrap();
+    let mut raw = std::fs::read(&file).unwrap();
+    let last = raw.len() - 1;
+    raw[last] ^= 1;
+    std::fs::write(&file, &raw).unwrap();
+    assert!(cache.get(&key(), now).is_none());
+    // An entry copied under another key's name does not open (the id is authenticated).
+    cache.put(&key(), &creds(60)).unwrap();
+    let other = CacheKey::AssumeRole {
+        profile: "lab".into(),
+        role_arn: "arn:aws:iam::222222222222:role/Lab".into(),
+        session_name: None,
+        external_id: None,
+        duration_seconds: None,
+        mfa_serial: None,
+    };
+    let other_file = tmp
+        .path()
+        .join("cache")
+        .join(format!("{}.cred", other.id()));
+    std::fs::copy(&file, &other_file).unwrap();
+    assert!(cache.get(&other, now).is_none());
+}
+
+#[test]
+fn a_new_key_makes_old_entries_unreadable_not_fatal() {
+    let tmp = tempfile::tempdir().unwrap();
+    open(&tmp).put(&key(), &creds(60)).unwrap();
+    std::fs::write(tmp.path().join("config/tempcreds/cache.key"), "damaged").unwrap();
+    let cache = open(&tmp);
+    assert!(cache.get(&key(), OffsetDateTime::now_utc()).is_none());
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("config/tempcreds/cache.key"))
+            .unwrap()
+            .len(),
+        64
+    );
+}
+
+#[test]
+fn keys_are_exact_and_clear_removes() {
+    let a = key();
+    // The same profile and device with rotated keys is another session.
+    let b = CacheKey::SessionToken {
+        source_profile: "base".into(),
+        access_key_id: "AKIAROTATED".into(),
+        mfa_serial: "arn:aws:iam::111111111111:mfa/alice".into(),
+    };
+    assert_ne!(a.id(), b.id());
+    assert_eq!(a.id(), key().id());
+    assert!(a.id().starts_with("session-") && a.id().len() == "session-".len() + 32);
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = open(&tmp);
+    cache.put(&a, &creds(60)).unwrap();
+    cache.put(&b, &creds(60)).unwrap();
+    assert_eq!(cache.clear(|_| true).unwrap(), 2);
+    assert!(cache.entries().is_empty());
+}
+
+#[test]
+fn paths_follow_the_environment() {
+    let env = Env::from_pairs([("HOME", "/h")]);
+    assert_eq!(cache_dir(&env), PathBuf::from("/h/.cache/tempcreds"));
+    assert_eq!(
+        key_file(&env),
+        PathBuf::from("/h/.config/tempcreds/cache.key")
+    );
+    let env = Env::from_pairs([
+        ("HOME", "/h"),
+        ("XDG_CACHE_HOME", "/x"),
+        ("XDG_CONFIG_HOME", "/c"),
+    ]);
+    assert_eq!(cache_dir(&env), PathBuf::from("/x/tempcreds"));
+    assert_eq!(key_file(&env), PathBuf::from("/c/tempcreds/cache.key"));
+    let env = Env::from_pairs([("TEMPCREDS_CACHE_DIR", "/t")]);
+    assert_eq!(cache_dir(&env), PathBuf::from("/t"));
+}
