@@ -49,6 +49,14 @@ pub(crate) enum Command {
     /// Open the AWS Management Console signed in: print (or --open) a sign-in link
     #[command(after_help = CONSOLE_EXAMPLES)]
     Console(Box<ConsoleArgs>),
+    /// Start or reuse a profile's MFA session (GetSessionToken with MFA, cached until it expires)
+    Session(ProfileArgs),
+    /// Print export lines with a profile's credentials, for eval (like switching accounts)
+    Env(Box<EnvArgs>),
+    /// Run a command with a profile's credentials in its environment
+    Exec(Box<ExecArgs>),
+    /// Print a profile's credentials in the credential_process format (cached: no network on a hit)
+    CredentialProcess(PositionalProfile),
     /// Print a shell completion script (e.g. `tempcreds completions bash > /etc/bash_completion.d/tempcreds`)
     Completions {
         #[arg(value_enum)]
@@ -197,6 +205,62 @@ pub(crate) struct ConsoleArgs {
     /// Open the link in the default browser ($BROWSER) instead of printing it
     #[arg(long)]
     pub(crate) open: bool,
+}
+
+/// Options of the profile commands.
+#[derive(Debug, Args)]
+pub(crate) struct ProfileOptions {
+    /// The current 6-digit MFA code [default: the profile's mfa_process, else asked on the terminal]
+    #[arg(long, value_name = "CODE")]
+    pub(crate) mfa_code: Option<String>,
+    /// Region of the STS endpoint [default: AWS_REGION, AWS_DEFAULT_REGION, the profile's]
+    #[arg(long, value_name = "REGION")]
+    pub(crate) region: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ProfileArgs {
+    /// The profile [default: AWS_PROFILE, else default]
+    #[arg(long, value_name = "PROFILE")]
+    pub(crate) profile: Option<String>,
+    #[command(flatten)]
+    pub(crate) opts: ProfileOptions,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PositionalProfile {
+    /// The profile [default: AWS_PROFILE, else default]
+    pub(crate) profile: Option<String>,
+    #[command(flatten)]
+    pub(crate) opts: ProfileOptions,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EnvArgs {
+    /// The profile [default: AWS_PROFILE, else default]
+    pub(crate) profile: Option<String>,
+    /// Shell syntax
+    #[arg(long, value_enum)]
+    pub(crate) shell: Option<ShellArg>,
+    /// Also set AWS_ACCESS_KEY, AWS_SECRET_KEY, AWS_DELEGATION_TOKEN
+    #[arg(long)]
+    pub(crate) legacy_ec2: bool,
+    #[command(flatten)]
+    pub(crate) opts: ProfileOptions,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExecArgs {
+    /// The profile
+    pub(crate) profile: String,
+    /// The command and its arguments, after --
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub(crate) command: Vec<String>,
+    /// Run even inside another `tempcreds exec`
+    #[arg(long)]
+    pub(crate) force: bool,
+    #[command(flatten)]
+    pub(crate) opts: ProfileOptions,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -5,6 +5,7 @@ mod args;
 mod assume;
 mod common;
 mod console;
+mod profiles;
 mod ui;
 
 use std::io::IsTerminal;
@@ -51,6 +52,10 @@ fn main() -> ExitCode {
         }
         Command::Assume(a) => runtime().block_on(assume::run(a, quiet)),
         Command::Console(c) => runtime().block_on(console::run(c, quiet)),
+        Command::Session(a) => runtime().block_on(profiles::session(a, quiet)),
+        Command::Env(a) => runtime().block_on(profiles::env(a, quiet)),
+        Command::Exec(a) => profiles::exec(a, quiet),
+        Command::CredentialProcess(a) => profiles::credential_process(a, quiet),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -61,7 +66,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     // One thread: a CLI run makes one or two calls, and a multi-threaded runtime's start-up
     // costs more than the calls' concurrency would win.
     tokio::runtime::Builder::new_current_thread()

@@ -11,6 +11,7 @@ pub mod output;
 pub mod plan;
 pub mod profile;
 pub mod rules;
+pub mod source;
 pub mod sts;
 
 pub use credentials::{Credentials, Origin};

@@ -8,6 +8,7 @@ mod console;
 mod console_rules;
 mod errors;
 mod outputs;
+mod profiles;
 mod support;
 mod validation;
 mod write;

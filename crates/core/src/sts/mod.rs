@@ -72,6 +72,13 @@ pub trait Sts {
         input: &FederationInput,
     ) -> impl Future<Output = Result<Credentials, Error>> + Send;
 
+    /// An MFA session from long-term keys.
+    fn get_session_token(
+        &self,
+        mfa: &Mfa,
+        duration_seconds: Option<u32>,
+    ) -> impl Future<Output = Result<Credentials, Error>> + Send;
+
     /// The caller's ARN (`…:assumed-role/…`, `…:federated-user/…`, `…:user/…`).
     fn caller_arn(&self) -> impl Future<Output = Result<String, Error>> + Send;
 }

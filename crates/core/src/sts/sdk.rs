@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 use tracing::{debug, info};
 
 use super::errors::{Context, from_sdk, no_source_credentials};
-use super::{AssumeRoleInput, AssumedRole, FederationInput, Sts};
+use super::{AssumeRoleInput, AssumedRole, FederationInput, Mfa, Sts};
 use crate::{Credentials, Error, Origin};
 
 /// Where the source credentials and the STS endpoint come from.
@@ -42,6 +42,20 @@ impl SdkSts {
     /// Resolves the source credentials (local: environment, files, or a credential process)
     /// and builds the client. Nothing is sent to STS yet.
     pub async fn connect(settings: &SourceSettings) -> Result<Self, Error> {
+        Self::build(settings, None).await
+    }
+
+    /// A client that signs with these credentials (a step of a profile chain), with the
+    /// endpoint, proxy and timeout settings of `connect`.
+    pub async fn with_credentials(region: &str, creds: &Credentials) -> Result<Self, Error> {
+        let settings = SourceSettings {
+            region: region.to_owned(),
+            profile: None,
+        };
+        Self::build(&settings, Some(creds)).await
+    }
+
+    async fn build(settings: &SourceSettings, given: Option<&Credentials>) -> Result<Self, Error> {
         let timeouts = TimeoutConfig::builder()
             .connect_timeout(Duration::from_secs(5))
             .read_timeout(Duration::from_secs(20))
@@ -59,6 +73,15 @@ impl SdkSts {
             .timeout_config(timeouts);
         if let Some(p) = &settings.profile {
             loader = loader.profile_name(p);
+        }
+        if let Some(c) = given {
+            loader = loader.credentials_provider(aws_credential_types::Credentials::new(
+                c.access_key_id.clone(),
+                c.secret().to_owned(),
+                c.token().map(str::to_owned),
+                c.expiration.map(std::time::SystemTime::from),
+                "tempcreds",
+            ));
         }
         let config = loader.load().await;
         let provider = config
@@ -229,6 +252,36 @@ impl Sts for SdkSts {
             hint: None,
         })?;
         Ok(credentials(c, Origin::FederationToken))
+    }
+
+    async fn get_session_token(
+        &self,
+        mfa: &Mfa,
+        duration_seconds: Option<u32>,
+    ) -> Result<Credentials, Error> {
+        debug!(mfa_serial = %mfa.serial, duration_seconds = ?duration_seconds, "sts:GetSessionToken");
+        let out = self
+            .client
+            .get_session_token()
+            .serial_number(&mfa.serial)
+            .token_code(&mfa.code)
+            .set_duration_seconds(duration_seconds.map(|d| d as i32))
+            .send()
+            .await
+            .map_err(|e| {
+                from_sdk(
+                    e,
+                    &Context {
+                        mfa: true,
+                        ..self.context("GetSessionToken")
+                    },
+                )
+            })?;
+        let c = out.credentials().ok_or_else(|| Error::Transport {
+            message: "STS GetSessionToken answered without credentials".into(),
+            hint: None,
+        })?;
+        Ok(credentials(c, Origin::SessionToken))
     }
 
     async fn caller_arn(&self) -> Result<String, Error> {

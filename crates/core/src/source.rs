@@ -1,0 +1,233 @@
+//! Executing a profile plan: the source credentials (keys from the shared files, or a
+//! `credential_process`), then each STS step, each served from the cache when it can be and
+//! cached when it was called. The MFA session is a step like any other, so every role that
+//! names the same source and device reuses it instead of asking for another code.
+
+use std::process::{Command, Stdio};
+
+use secrecy::SecretString;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use tracing::info;
+
+use crate::awsfile::{parse, paths::config_section};
+use crate::cache::{Cache, CacheKey};
+use crate::plan::default_session_name;
+use crate::profile::{Plan, Source, Step};
+use crate::rules;
+use crate::sts::{AssumeRoleInput, Mfa, SdkSts, Sts};
+use crate::{Credentials, Error, Origin};
+
+/// The texts of the two shared files.
+#[derive(Debug, Clone, Default)]
+pub struct Files {
+    pub config: String,
+    pub credentials: String,
+}
+
+/// Where MFA codes come from (the CLI: `--mfa-code`, `mfa_process`, the terminal).
+pub trait MfaCodes {
+    fn code(&self, serial: &str, mfa_process: Option<&str>) -> Result<String, Error>;
+}
+
+/// A profile's static keys: the credentials file's `[NAME]`, else the config file's section.
+pub fn static_credentials(files: &Files, profile: &str) -> Option<Credentials> {
+    let from = |text: &str, section: &str| {
+        let sections = parse(text);
+        let s = sections.iter().rev().find(|s| s.name == section)?;
+        Some(Credentials {
+            access_key_id: s.get("aws_access_key_id")?.to_owned(),
+            secret_access_key: SecretString::from(s.get("aws_secret_access_key")?),
+            session_token: s.get("aws_session_token").map(SecretString::from),
+            expiration: None,
+            origin: if s.get("aws_session_token").is_some() {
+                Origin::SessionToken
+            } else {
+                Origin::LongTerm
+            },
+        })
+    };
+    from(&files.credentials, profile).or_else(|| from(&files.config, &config_section(profile)))
+}
+
+/// Runs a `credential_process` command (through `sh -c`, as the AWS CLI does on Unix) and
+/// reads its Version 1 JSON.
+pub fn run_process(profile: &str, command: &str) -> Result<Credentials, Error> {
+    let fail = |why: String| Error::Transport {
+        message: format!("credential_process of profile {profile} {why}"),
+        hint: Some(format!("run it by hand to see its error: {command}")),
+    };
+    let out = Command::new("sh")
+        .args(["-c", command])
+        .stdin(Stdio::inherit())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| fail(format!("could not start: {e}")))?;
+    if !out.status.success() {
+        return Err(fail(format!("failed ({})", out.status)));
+    }
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).map_err(|_| fail("printed no JSON".to_owned()))?;
+    let field = |k: &str| v.get(k).and_then(|x| x.as_str());
+    if v.get("Version").and_then(serde_json::Value::as_i64) != Some(1) {
+        return Err(fail("printed JSON without \"Version\": 1".to_owned()));
+    }
+    Ok(Credentials {
+        access_key_id: field("AccessKeyId")
+            .ok_or_else(|| fail("printed no AccessKeyId".to_owned()))?
+            .to_owned(),
+        secret_access_key: SecretString::from(
+            field("SecretAccessKey")
+                .ok_or_else(|| fail("printed no SecretAccessKey".to_owned()))?,
+        ),
+        session_token: field("SessionToken").map(SecretString::from),
+        expiration: field("Expiration").and_then(|e| OffsetDateTime::parse(e, &Rfc3339).ok()),
+        origin: Origin::Process,
+    })
+}
+
+fn source_credentials(files: &Files, source: &Source) -> Result<Credentials, Error> {
+    match source {
+        Source::StaticKeys { profile, .. } => static_credentials(files, profile).ok_or_else(|| {
+            Error::refused(
+                format!("profile {profile} lost its keys while being read"),
+                None,
+            )
+        }),
+        Source::Process { profile, command } => run_process(profile, command),
+    }
+}
+
+/// The cache key of a step. The MFA session is keyed by the source profile, its key id and
+/// the device, so every role naming them shares it.
+fn step_key(step: &Step, source_profile: &str, source_key_id: &str) -> CacheKey {
+    match step {
+        Step::SessionToken { mfa_serial, .. } => CacheKey::SessionToken {
+            source_profile: source_profile.to_owned(),
+            access_key_id: source_key_id.to_owned(),
+            mfa_serial: mfa_serial.clone(),
+        },
+        Step::AssumeRole {
+            profile,
+            role_arn,
+            session_name,
+            external_id,
+            mfa_serial,
+            duration_seconds,
+            ..
+        } => CacheKey::AssumeRole {
+            profile: profile.clone(),
+            role_arn: role_arn.clone(),
+            session_name: session_name.clone(),
+            external_id: external_id.clone(),
+            duration_seconds: *duration_seconds,
+            mfa_serial: mfa_serial.clone(),
+        },
+    }
+}
+
+fn source_profile(plan: &Plan) -> &str {
+    match &plan.source {
+        Source::StaticKeys { profile, .. } | Source::Process { profile, .. } => profile,
+    }
+}
+
+/// The final credentials of a plan from the cache alone, with no process run and nothing
+/// sent: the `credential_process` fast path. None when any part would need a call.
+pub fn cached(
+    plan: &Plan,
+    files: &Files,
+    cache: &Cache,
+    now: OffsetDateTime,
+) -> Option<Credentials> {
+    let last = plan.steps.last()?;
+    let key_id = match (&plan.source, last) {
+        (Source::StaticKeys { profile, .. }, Step::SessionToken { .. }) => {
+            static_credentials(files, profile)?.access_key_id
+        }
+        _ => String::new(), // role keys do not depend on the source's key id
+    };
+    cache.get(&step_key(last, source_profile(plan), &key_id), now)
+}
+
+/// Runs the plan: each step from the cache or from STS (then cached).
+pub async fn execute(
+    plan: &Plan,
+    files: &Files,
+    region: &str,
+    cache: Option<&Cache>,
+    mfa: &dyn MfaCodes,
+    now: OffsetDateTime,
+) -> Result<Credentials, Error> {
+    if let Some(c) = cache.and_then(|c| cached(plan, files, c, now)) {
+        info!("served from the cache");
+        return Ok(c);
+    }
+    let source = source_credentials(files, &plan.source)?;
+    let mut current = source.clone();
+    for step in &plan.steps {
+        let key = step_key(step, source_profile(plan), &source.access_key_id);
+        if let Some(c) = cache.and_then(|c| c.get(&key, now)) {
+            info!(cached = %key.label(), "using cached credentials");
+            current = c;
+            continue;
+        }
+        let sts = SdkSts::with_credentials(region, &current).await?;
+        current = match step {
+            Step::SessionToken {
+                mfa_serial,
+                mfa_process,
+            } => {
+                info!(mfa_serial = %mfa_serial, "new MFA session (GetSessionToken), shared by the roles that use this device");
+                let code = mfa.code(mfa_serial, mfa_process.as_deref())?;
+                sts.get_session_token(
+                    &Mfa {
+                        serial: mfa_serial.clone(),
+                        code,
+                    },
+                    None,
+                )
+                .await?
+            }
+            Step::AssumeRole {
+                profile,
+                role_arn,
+                session_name,
+                external_id,
+                mfa_serial,
+                mfa_process,
+                duration_seconds,
+            } => {
+                let mfa = match mfa_serial {
+                    Some(serial) => {
+                        info!(profile = %profile, "assuming the role directly with MFA: over one hour, a shared MFA session would be role chaining");
+                        Some(Mfa {
+                            serial: serial.clone(),
+                            code: mfa.code(serial, mfa_process.as_deref())?,
+                        })
+                    }
+                    None => None,
+                };
+                let input = AssumeRoleInput {
+                    role_arn: rules::role_arn(&format!("role_arn (profile {profile})"), role_arn)?,
+                    session_name: session_name
+                        .clone()
+                        .unwrap_or_else(|| default_session_name(now.unix_timestamp())),
+                    duration_seconds: *duration_seconds,
+                    external_id: external_id.clone(),
+                    mfa,
+                    policy: None,
+                    policy_arns: Vec::new(),
+                    tags: Vec::new(),
+                    transitive_tag_keys: Vec::new(),
+                    source_identity: None,
+                };
+                sts.assume_role(&input).await?.credentials
+            }
+        };
+        if let Some(c) = cache {
+            c.put(&key, &current)?;
+        }
+    }
+    Ok(current)
+}
