@@ -57,6 +57,15 @@ pub(crate) enum Command {
     Exec(Box<ExecArgs>),
     /// Print a profile's credentials in the credential_process format (cached: no network on a hit)
     CredentialProcess(PositionalProfile),
+    /// Show which identity a profile (or the environment) gives, with MFA and time left
+    Whoami(PositionalProfile),
+    /// List profiles, their kind, and cached sessions with time left
+    List,
+    /// Forget cached sessions (all, or those of one profile)
+    Clear {
+        /// Only this profile's cached sessions
+        profile: Option<String>,
+    },
     /// Print a shell completion script (e.g. `tempcreds completions bash > /etc/bash_completion.d/tempcreds`)
     Completions {
         #[arg(value_enum)]

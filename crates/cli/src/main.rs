@@ -5,6 +5,7 @@ mod args;
 mod assume;
 mod common;
 mod console;
+mod inspect;
 mod profiles;
 mod ui;
 
@@ -56,6 +57,9 @@ fn main() -> ExitCode {
         Command::Env(a) => runtime().block_on(profiles::env(a, quiet)),
         Command::Exec(a) => profiles::exec(a, quiet),
         Command::CredentialProcess(a) => profiles::credential_process(a, quiet),
+        Command::Whoami(a) => runtime().block_on(inspect::whoami(a, quiet)),
+        Command::List => inspect::list(),
+        Command::Clear { profile } => inspect::clear(profile.as_deref(), quiet),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -18,15 +18,15 @@ use crate::args::{EnvArgs, ExecArgs, PositionalProfile, ProfileArgs, ProfileOpti
 use crate::{common, ui};
 
 /// Everything a profile command needs before any call.
-struct Prepared {
-    env: Env,
-    name: String,
-    files: Files,
-    plan: Plan,
-    cache: Cache,
+pub(crate) struct Prepared {
+    pub(crate) env: Env,
+    pub(crate) name: String,
+    pub(crate) files: Files,
+    pub(crate) plan: Plan,
+    pub(crate) cache: Cache,
 }
 
-fn prepare(named: Option<&str>) -> Result<Prepared, Error> {
+pub(crate) fn prepare(named: Option<&str>) -> Result<Prepared, Error> {
     let env = Env::from_process();
     let name = profile::profile_name(named, &env);
     rules::profile_name("--profile", &name)?;
@@ -52,7 +52,7 @@ fn prepare(named: Option<&str>) -> Result<Prepared, Error> {
 
 /// `--region`, `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile chain's `region`, else the
 /// first region of the role's partition.
-fn region(p: &Prepared, opts: &ProfileOptions) -> Result<(String, bool), Invalid> {
+pub(crate) fn region(p: &Prepared, opts: &ProfileOptions) -> Result<(String, bool), Invalid> {
     let candidates = [
         ("--region", opts.region.clone()),
         ("AWS_REGION", p.env.get("AWS_REGION").map(str::to_owned)),
@@ -117,7 +117,7 @@ impl MfaCodes for Codes {
     }
 }
 
-async fn credentials(
+pub(crate) async fn credentials(
     p: &Prepared,
     opts: &ProfileOptions,
     quiet: bool,

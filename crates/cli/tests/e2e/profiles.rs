@@ -224,3 +224,63 @@ fn loops_and_missing_profiles_name_the_chain() {
         out.stderr
     );
 }
+
+#[test]
+fn whoami_list_and_clear() {
+    let moto = Moto::start();
+    let sb = profiles(&moto);
+    let out = sb.tempcreds(&["whoami", "lab1"]).ok();
+    assert!(
+        out.stdout
+            .starts_with("identity:  arn:aws:sts::123456789012:assumed-role/Lab1/alice\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("profile:   lab1 (chain lab1 -> base)")
+            && out.stdout.contains("mfa:       yes"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("m left)"), "{}", out.stdout);
+    let out = sb.tempcreds(&["list"]).ok();
+    assert!(
+        out.stdout.contains("base     keys (MFA device)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("lab1     role via base (MFA): arn:aws:iam::123456789012:role/Lab1"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("cached sessions (2):"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains(SOURCE_SECRET));
+    let out = sb.tempcreds(&["clear", "lab1"]).ok();
+    assert!(
+        out.stderr.contains("forgot 1 cached session"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        sb.tempcreds(&["list"])
+            .ok()
+            .stdout
+            .contains("cached sessions (1):")
+    );
+    sb.tempcreds(&["clear"]).ok();
+    assert!(
+        sb.tempcreds(&["list"])
+            .ok()
+            .stdout
+            .contains("cached sessions (0):")
+    );
+    // With the MFA session forgotten, the next run needs a new code.
+    sb.tempcreds(&["env", "lab1"]).ok();
+    assert_eq!(codes_used(&sb), 2);
+}
