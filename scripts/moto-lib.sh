@@ -6,6 +6,18 @@ free_port() {
   "$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# wait_listening PORT WHAT: waits (up to 20 s) until something listens on 127.0.0.1:PORT.
+wait_listening() {
+  for _ in $(seq 1 200); do
+    if "$VENV/bin/python" -c "import socket; socket.create_connection(('127.0.0.1', $1), 0.2)" 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "$2 did not start" >&2
+  return 1
+}
+
 # start_moto: sets MOTO_URL and MOTO_PID; extra environment may be given as NAME=VALUE args.
 start_moto() {
   local port
@@ -14,14 +26,7 @@ start_moto() {
   MOTO_PID=$!
   MOTO_URL="http://127.0.0.1:$port"
   trap 'kill "$MOTO_PID" 2>/dev/null; wait "$MOTO_PID" 2>/dev/null' EXIT
-  for _ in $(seq 1 200); do
-    if "$VENV/bin/python" -c "import socket,sys; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null; then
-      return 0
-    fi
-    sleep 0.1
-  done
-  echo "moto did not start" >&2
-  return 1
+  wait_listening "$port" moto
 }
 
 # start_federation_fake: the test suite's federation endpoint fake in front of moto
@@ -33,12 +38,5 @@ start_federation_fake() {
   "$VENV/bin/python" "$root/crates/cli/tests/fakes/federation.py" "$port" "$MOTO_URL" >/dev/null 2>&1 &
   FAKE_PID=$!
   FAKE_URL="http://127.0.0.1:$port"
-  for _ in $(seq 1 100); do
-    if "$VENV/bin/python" -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null; then
-      return 0
-    fi
-    sleep 0.1
-  done
-  echo "the federation fake did not start" >&2
-  return 1
+  wait_listening "$port" "the federation fake"
 }

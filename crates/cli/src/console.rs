@@ -12,10 +12,6 @@ use tracing::info;
 use crate::args::{ConsoleArgs, RoleOptions};
 use crate::{common, ui};
 
-/// GetFederationToken's DurationSeconds bounds.
-const FEDERATION_MIN: u32 = 900;
-const FEDERATION_MAX: u32 = 129_600;
-
 pub(crate) async fn run(args: &ConsoleArgs, quiet: bool) -> Result<(), Error> {
     let env = Env::from_process();
     let link = match (&args.role_arn, &args.federated_user) {
@@ -126,7 +122,12 @@ async fn federated_link(name: &str, args: &ConsoleArgs, env: &Env) -> Result<Str
         "to --federated-user (GetFederationToken takes a name, a duration and session policies)",
     )?;
     let duration = match args.role.duration.as_deref() {
-        Some(d) => rules::bounded_duration("--duration", d, FEDERATION_MIN, FEDERATION_MAX)?,
+        Some(d) => rules::bounded_duration(
+            "--duration",
+            d,
+            rules::FEDERATION_MIN_SECONDS,
+            rules::FEDERATION_MAX_SECONDS,
+        )?,
         None => 3600,
     };
     let policy_text = common::policy(&args.role)?;

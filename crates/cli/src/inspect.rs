@@ -2,7 +2,9 @@
 //! sessions exist, and forgetting them. Nothing here prints a secret.
 
 use tempcreds_core::cache::{self, Cache};
+use tempcreds_core::plan;
 use tempcreds_core::profile::{Profile, Profiles, Step};
+use tempcreds_core::source::Files;
 use tempcreds_core::sts::{SdkSts, Sts};
 use tempcreds_core::{Env, Error};
 use time::OffsetDateTime;
@@ -48,10 +50,8 @@ pub(crate) async fn whoami(args: &PositionalProfile, quiet: bool) -> Result<(), 
             (sts.caller_arn().await?, creds.expiration)
         }
         None => {
-            let settings = tempcreds_core::sts::SourceSettings {
-                region: "us-east-1".to_owned(),
-                profile: None,
-            };
+            let (settings, _) =
+                plan::source_only(None, None, &env, common::config_text(&env)?.as_deref())?;
             let sts = SdkSts::connect(&settings).await?;
             lines.push("profile:   (the environment's credentials)".to_owned());
             let exp = sts.source_credentials().expiration;
@@ -97,12 +97,8 @@ fn kind(p: &Profile) -> String {
 
 pub(crate) fn list() -> Result<(), Error> {
     let env = Env::from_process();
-    let read = |p: std::path::PathBuf| {
-        tempcreds_core::awsfile::read_to_string_if_exists(&p).map(Option::unwrap_or_default)
-    };
-    let config = read(tempcreds_core::awsfile::paths::config_file(&env))?;
-    let creds = read(tempcreds_core::awsfile::paths::credentials_file(&env))?;
-    let profiles = Profiles::from_texts(&config, &creds);
+    let files = Files::read(&env)?;
+    let profiles = Profiles::from_texts(&files.config, &files.credentials);
     let width = profiles
         .iter()
         .map(|p| p.name.len())

@@ -5,9 +5,9 @@
 use std::os::unix::process::CommandExt;
 use std::process::Command;
 
-use tempcreds_core::awsfile::{self, paths};
 use tempcreds_core::cache::{self, Cache};
 use tempcreds_core::output::{self, Shell};
+use tempcreds_core::plan;
 use tempcreds_core::profile::{self, Plan, Profiles, Step};
 use tempcreds_core::rules::{self, Invalid, Partition};
 use tempcreds_core::source::{self, Files, MfaCodes};
@@ -30,13 +30,7 @@ pub(crate) fn prepare(named: Option<&str>) -> Result<Prepared, Error> {
     let env = Env::from_process();
     let name = profile::profile_name(named, &env);
     rules::profile_name("--profile", &name)?;
-    let read = |p: std::path::PathBuf| {
-        awsfile::read_to_string_if_exists(&p).map(Option::unwrap_or_default)
-    };
-    let files = Files {
-        config: read(paths::config_file(&env))?,
-        credentials: read(paths::credentials_file(&env))?,
-    };
+    let files = Files::read(&env)?;
     let profiles = Profiles::from_texts(&files.config, &files.credentials);
     let plan = profile::resolve(&profiles, &name, None)?;
     tracing::info!(plan = %plan.to_string().trim_end().replace('\n', "; "), "profile plan");
@@ -50,23 +44,15 @@ pub(crate) fn prepare(named: Option<&str>) -> Result<Prepared, Error> {
     })
 }
 
-/// `--region`, `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile chain's `region`, else the
-/// first region of the role's partition.
+/// `--region`, `AWS_REGION`, `AWS_DEFAULT_REGION` (as everywhere), the profile chain's
+/// `region`, else the first region of the role's partition.
 pub(crate) fn region(p: &Prepared, opts: &ProfileOptions) -> Result<(String, bool), Invalid> {
-    let candidates = [
-        ("--region", opts.region.clone()),
-        ("AWS_REGION", p.env.get("AWS_REGION").map(str::to_owned)),
-        (
-            "AWS_DEFAULT_REGION",
-            p.env.get("AWS_DEFAULT_REGION").map(str::to_owned),
-        ),
-        ("region (profile config)", p.plan.region.clone()),
-    ];
-    for (flag, value) in candidates {
-        if let Some(r) = value {
-            rules::region(flag, &r)?;
-            return Ok((r, true));
-        }
+    if let Some((r, _)) = plan::explicit_region(opts.region.as_deref(), &p.env)? {
+        return Ok((r, true));
+    }
+    if let Some(r) = &p.plan.region {
+        rules::region("region (profile config)", r)?;
+        return Ok((r.clone(), true));
     }
     let partition = p.plan.steps.iter().find_map(|s| match s {
         Step::AssumeRole { role_arn, .. } => rules::role_arn("role_arn", role_arn)

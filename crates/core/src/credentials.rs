@@ -67,6 +67,18 @@ impl Credentials {
     }
 }
 
+/// Text from elsewhere (an AWS or sign-in endpoint answer) made safe to show: folded to one
+/// line, with any of `secrets` replaced. AWS does not echo secrets; this is belt and braces.
+pub fn scrub<'a>(text: &str, secrets: impl IntoIterator<Item = &'a str>) -> String {
+    let mut out = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for s in secrets {
+        if s.len() >= 8 {
+            out = out.replace(s, "** redacted **");
+        }
+    }
+    out
+}
+
 /// Formats a time as RFC 3339 in UTC, truncated to whole seconds (what the AWS CLI and the
 /// `credential_process` consumers expect).
 pub fn rfc3339(t: OffsetDateTime) -> String {
@@ -120,6 +132,19 @@ mod tests {
             assert!(!text.contains("tok-value"), "{text}");
             assert!(text.contains("ASIAEXAMPLE"));
         }
+    }
+
+    #[test]
+    fn scrub_folds_and_redacts() {
+        assert_eq!(
+            scrub("a\n  b s3cr3t-value c", ["s3cr3t-value"]),
+            "a b ** redacted ** c"
+        );
+        assert_eq!(
+            scrub("short x", ["x"]),
+            "short x",
+            "too short to be a secret"
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use crate::awsfile::{self, paths};
 use crate::env::Env;
+use crate::profile;
 use crate::rules::{self, Invalid, partition_of_region};
 use crate::sts::{AssumeRoleInput, Mfa, SourceSettings};
 
@@ -123,12 +124,9 @@ pub fn assume(
         rules::profile_name("--source-profile", p)?;
     }
 
-    let profile = req
-        .source_profile
-        .clone()
-        .or_else(|| env.get("AWS_PROFILE").map(str::to_owned))
-        .unwrap_or_else(|| "default".to_owned());
-    let (region, region_source) = resolve_region(req, env, config_text, &profile)?;
+    let profile = profile::profile_name(req.source_profile.as_deref(), env);
+    let (region, region_source) =
+        resolve_region(req.region.as_deref(), env, config_text, &profile)?;
     let (region, region_source) = match region {
         Some(r) => {
             let p = partition_of_region(&r);
@@ -194,16 +192,8 @@ pub fn source_only(
     if let Some(p) = source_profile {
         rules::profile_name("--source-profile", p)?;
     }
-    let req = AssumeRequest {
-        region: region.map(str::to_owned),
-        source_profile: source_profile.map(str::to_owned),
-        ..Default::default()
-    };
-    let profile = source_profile
-        .map(str::to_owned)
-        .or_else(|| env.get("AWS_PROFILE").map(str::to_owned))
-        .unwrap_or_else(|| "default".to_owned());
-    let (region, source) = resolve_region(&req, env, config_text, &profile)?;
+    let profile = profile::profile_name(source_profile, env);
+    let (region, source) = resolve_region(region, env, config_text, &profile)?;
     let (region, source) = match region {
         Some(r) => (r, source),
         None => (
@@ -214,7 +204,7 @@ pub fn source_only(
     Ok((
         SourceSettings {
             region,
-            profile: req.source_profile,
+            profile: source_profile.map(str::to_owned),
         },
         source,
     ))
@@ -228,15 +218,14 @@ fn region_flag(source: &RegionSource) -> &'static str {
     }
 }
 
-/// `--region`, then `AWS_REGION`, then `AWS_DEFAULT_REGION`, then the profile's `region`.
-fn resolve_region(
-    req: &AssumeRequest,
+/// `--region`, then `AWS_REGION`, then `AWS_DEFAULT_REGION`: a region set outside any profile.
+/// Checked here, so that the error names where the region came from.
+pub fn explicit_region(
+    flag: Option<&str>,
     env: &Env,
-    config_text: Option<&str>,
-    profile: &str,
-) -> Result<(Option<String>, RegionSource), Invalid> {
+) -> Result<Option<(String, RegionSource)>, Invalid> {
     let candidates = [
-        (req.region.as_deref(), RegionSource::Flag),
+        (flag, RegionSource::Flag),
         (env.get("AWS_REGION"), RegionSource::Env("AWS_REGION")),
         (
             env.get("AWS_DEFAULT_REGION"),
@@ -246,8 +235,21 @@ fn resolve_region(
     for (value, source) in candidates {
         if let Some(r) = value {
             rules::region(region_flag(&source), r)?;
-            return Ok((Some(r.to_owned()), source));
+            return Ok(Some((r.to_owned(), source)));
         }
+    }
+    Ok(None)
+}
+
+/// The explicit region, else the profile's `region` in the config file.
+fn resolve_region(
+    flag: Option<&str>,
+    env: &Env,
+    config_text: Option<&str>,
+    profile: &str,
+) -> Result<(Option<String>, RegionSource), Invalid> {
+    if let Some((r, source)) = explicit_region(flag, env)? {
+        return Ok((Some(r), source));
     }
     let section = paths::config_section(profile);
     let from_profile = config_text.and_then(|t| {

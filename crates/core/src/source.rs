@@ -10,7 +10,8 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tracing::info;
 
-use crate::awsfile::{parse, paths::config_section};
+use crate::awsfile::paths::{self, config_section};
+use crate::awsfile::{parse, read_to_string_if_exists};
 use crate::cache::{Cache, CacheKey};
 use crate::plan::default_session_name;
 use crate::profile::{Plan, Source, Step};
@@ -23,6 +24,18 @@ use crate::{Credentials, Error, Origin};
 pub struct Files {
     pub config: String,
     pub credentials: String,
+}
+
+impl Files {
+    /// Reads `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE` (a missing file is empty).
+    pub fn read(env: &crate::Env) -> Result<Self, Error> {
+        let read =
+            |p: std::path::PathBuf| read_to_string_if_exists(&p).map(Option::unwrap_or_default);
+        Ok(Self {
+            config: read(paths::config_file(env))?,
+            credentials: read(paths::credentials_file(env))?,
+        })
+    }
 }
 
 /// Where MFA codes come from (the CLI: `--mfa-code`, `mfa_process`, the terminal).
@@ -132,6 +145,25 @@ fn source_profile(plan: &Plan) -> &str {
     }
 }
 
+/// The cache key of every step. Only an MFA session's key holds the source key id, and only
+/// long-term keys in the files start one, so the keys are known without running anything.
+fn step_keys(plan: &Plan, files: &Files) -> Vec<CacheKey> {
+    let needs_key_id = plan
+        .steps
+        .iter()
+        .any(|s| matches!(s, Step::SessionToken { .. }));
+    let key_id = match &plan.source {
+        Source::StaticKeys { profile, .. } if needs_key_id => static_credentials(files, profile)
+            .map(|c| c.access_key_id)
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    plan.steps
+        .iter()
+        .map(|s| step_key(s, source_profile(plan), &key_id))
+        .collect()
+}
+
 /// The final credentials of a plan from the cache alone, with no process run and nothing
 /// sent: the `credential_process` fast path. None when any part would need a call.
 pub fn cached(
@@ -140,17 +172,11 @@ pub fn cached(
     cache: &Cache,
     now: OffsetDateTime,
 ) -> Option<Credentials> {
-    let last = plan.steps.last()?;
-    let key_id = match (&plan.source, last) {
-        (Source::StaticKeys { profile, .. }, Step::SessionToken { .. }) => {
-            static_credentials(files, profile)?.access_key_id
-        }
-        _ => String::new(), // role keys do not depend on the source's key id
-    };
-    cache.get(&step_key(last, source_profile(plan), &key_id), now)
+    cache.get(step_keys(plan, files).last()?, now)
 }
 
-/// Runs the plan: each step from the cache or from STS (then cached).
+/// Runs the plan: it resumes after the deepest step the cache still holds (so the source is
+/// read, or its process run, only when none is), then calls and caches each later step.
 pub async fn execute(
     plan: &Plan,
     files: &Files,
@@ -159,19 +185,21 @@ pub async fn execute(
     mfa: &dyn MfaCodes,
     now: OffsetDateTime,
 ) -> Result<Credentials, Error> {
-    if let Some(c) = cache.and_then(|c| cached(plan, files, c, now)) {
-        info!("served from the cache");
-        return Ok(c);
-    }
-    let source = source_credentials(files, &plan.source)?;
-    let mut current = source.clone();
-    for step in &plan.steps {
-        let key = step_key(step, source_profile(plan), &source.access_key_id);
-        if let Some(c) = cache.and_then(|c| c.get(&key, now)) {
+    let keys = step_keys(plan, files);
+    let resumed = cache.and_then(|c| {
+        keys.iter()
+            .enumerate()
+            .rev()
+            .find_map(|(i, k)| c.get(k, now).map(|creds| (i + 1, creds, k)))
+    });
+    let (start, mut current) = match resumed {
+        Some((start, creds, key)) => {
             info!(cached = %key.label(), "using cached credentials");
-            current = c;
-            continue;
+            (start, creds)
         }
+        None => (0, source_credentials(files, &plan.source)?),
+    };
+    for (step, key) in plan.steps.iter().zip(&keys).skip(start) {
         let sts = SdkSts::with_credentials(region, &current).await?;
         current = match step {
             Step::SessionToken {
@@ -226,7 +254,7 @@ pub async fn execute(
             }
         };
         if let Some(c) = cache {
-            c.put(&key, &current)?;
+            c.put(key, &current)?;
         }
     }
     Ok(current)

@@ -39,34 +39,42 @@ impl Moto {
 
     /// `env` for moto itself, e.g. INITIAL_NO_AUTH_ACTION_COUNT to check signatures.
     pub fn start_with(env: &[(&str, &str)]) -> Self {
-        for _attempt in 0..3 {
-            let port = free_port();
+        let (child, url) = spawn_listening("moto_server", |port| {
             let mut cmd = Command::new(venv().join("bin/moto_server"));
-            cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null());
+            cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
             for (k, v) in env {
                 cmd.env(k, v);
             }
-            let mut child = cmd.spawn().expect("start moto_server");
-            let deadline = Instant::now() + Duration::from_secs(30);
-            while Instant::now() < deadline {
-                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return Self {
-                        child,
-                        url: format!("http://127.0.0.1:{port}"),
-                    };
-                }
-                if child.try_wait().ok().flatten().is_some() {
-                    break; // the port was taken between our probe and moto's bind: retry
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        panic!("moto_server did not start");
+            cmd
+        });
+        Self { child, url }
     }
+}
+
+/// Starts the server `make` builds for a free port and waits until it listens. If it exits
+/// first (the port was taken between our probe and its bind), it is tried on another port.
+fn spawn_listening(what: &str, make: impl Fn(u16) -> Command) -> (Child, String) {
+    for _attempt in 0..3 {
+        let port = free_port();
+        let mut child = make(port)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {what}: {e}"));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return (child, format!("http://127.0.0.1:{port}"));
+            }
+            if child.try_wait().ok().flatten().is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    panic!("{what} did not start");
 }
 
 impl Drop for Moto {
@@ -289,33 +297,16 @@ impl Console {
     pub fn start() -> Self {
         let moto = Moto::start();
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fakes/federation.py");
-        for _attempt in 0..3 {
-            let port = free_port();
-            let mut child = Command::new(venv().join("bin/python"))
-                .arg(&script)
-                .args([&port.to_string(), &moto.url])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("start the federation fake");
-            let deadline = Instant::now() + Duration::from_secs(30);
-            while Instant::now() < deadline {
-                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return Self {
-                        _moto: moto,
-                        child,
-                        url: format!("http://127.0.0.1:{port}"),
-                    };
-                }
-                if child.try_wait().ok().flatten().is_some() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
+        let (child, url) = spawn_listening("the federation fake", |port| {
+            let mut cmd = Command::new(venv().join("bin/python"));
+            cmd.arg(&script).args([&port.to_string(), &moto.url]);
+            cmd
+        });
+        Self {
+            _moto: moto,
+            child,
+            url,
         }
-        panic!("the federation fake did not start");
     }
 
     /// A sandbox whose STS endpoint and federation endpoint are the fake.

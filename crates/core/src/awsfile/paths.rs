@@ -20,7 +20,8 @@ fn file(env: &Env, var: &str, name: &str) -> PathBuf {
     }
 }
 
-fn home(env: &Env) -> PathBuf {
+/// `$HOME` (the current directory if unset).
+pub(crate) fn home(env: &Env) -> PathBuf {
     env.get("HOME")
         .map_or_else(|| PathBuf::from("."), PathBuf::from)
 }

@@ -22,6 +22,7 @@ use time::format_description::well_known::Rfc3339;
 
 pub use key::CacheKey;
 
+use crate::awsfile::paths::home;
 use crate::awsfile::replace_file;
 use crate::env::Env;
 use crate::{Credentials, Error, Origin};
@@ -47,11 +48,6 @@ pub fn key_file(env: &Env) -> PathBuf {
         Some(x) => PathBuf::from(x).join("tempcreds/cache.key"),
         None => home(env).join(".config/tempcreds/cache.key"),
     }
-}
-
-fn home(env: &Env) -> PathBuf {
-    env.get("HOME")
-        .map_or_else(|| PathBuf::from("."), PathBuf::from)
 }
 
 /// What an entry holds once decrypted.

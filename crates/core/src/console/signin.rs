@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde_json::json;
 use url::form_urlencoded::byte_serialize;
 
+use crate::credentials::scrub;
 use crate::{Credentials, Error};
 
 /// A federation endpoint (`https://…/federation`, or `TEMPCREDS_FEDERATION_ENDPOINT`).
@@ -56,11 +57,10 @@ impl Federation {
         let status = resp.status();
         let body = resp.text().await.map_err(|e| transport(&self.url, &e))?;
         let scrub = |s: &str| {
-            let mut s = s.split_whitespace().collect::<Vec<_>>().join(" ");
-            for secret in creds.secrets() {
-                s = s.replace(secret, "** redacted **");
-            }
-            s.chars().take(300).collect::<String>()
+            scrub(s, creds.secrets())
+                .chars()
+                .take(300)
+                .collect::<String>()
         };
         if !status.is_success() {
             return Err(Error::Transport {

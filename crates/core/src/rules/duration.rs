@@ -7,6 +7,10 @@ pub const ASSUME_ROLE_DEFAULT_SECONDS: u32 = 3600;
 /// The cap STS puts on a role assumed with temporary credentials ("exceeds the 1 hour
 /// session limit for roles assumed by role chaining").
 pub const CHAINED_MAX_SECONDS: u32 = 3600;
+/// GetFederationToken `DurationSeconds`: 900..=129600 (36 hours).
+pub const FEDERATION_MIN_SECONDS: u32 = 900;
+pub const FEDERATION_MAX_SECONDS: u32 = 129_600;
+
 /// AssumeRole `DurationSeconds` bounds (the role's MaxSessionDuration may be lower; only
 /// AWS knows it, and its ValidationError is explained with a hint).
 const ASSUME_ROLE_MIN: u32 = 900;

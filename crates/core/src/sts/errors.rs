@@ -9,6 +9,7 @@ use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::Error;
+use crate::credentials::scrub;
 
 /// What the failed call was about, for choosing a hint.
 pub(crate) struct Context<'a> {
@@ -25,7 +26,7 @@ where
     E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
     R: std::fmt::Debug + RawBody,
 {
-    let scrub = |s: &str| scrub(s, ctx.secrets);
+    let scrub = |s: &str| scrub(s, ctx.secrets.iter().map(|x| x.expose_secret()));
     match &err {
         SdkError::ServiceError(se) => {
             let e = se.err();
@@ -49,7 +50,7 @@ where
                 service: "STS",
                 operation: ctx.operation,
                 code,
-                message: one_line(&message),
+                message,
                 hint,
             }
         }
@@ -66,20 +67,20 @@ where
                 "failed to send"
             };
             Error::Transport {
-                message: one_line(&scrub(&format!(
+                message: scrub(&format!(
                     "STS {} {what}: {}",
                     ctx.operation,
                     DisplayErrorContext(&err)
-                ))),
+                )),
                 hint: Some(network_hint(ctx.region)),
             }
         }
         _ => Error::Transport {
-            message: one_line(&scrub(&format!(
+            message: scrub(&format!(
                 "STS {} failed: {}",
                 ctx.operation,
                 DisplayErrorContext(&err)
-            ))),
+            )),
             hint: None,
         },
     }
@@ -126,7 +127,7 @@ pub(crate) fn no_source_credentials(
 ) -> Error {
     let detail = match err {
         Some(CredentialsError::CredentialsNotLoaded(_)) | None => "none were found".to_owned(),
-        Some(e) => one_line(&format!("{}", DisplayErrorContext(e))),
+        Some(e) => scrub(&format!("{}", DisplayErrorContext(e)), []),
     };
     let hint = match profile {
         Some(p) => format!("check that profile \"{p}\" exists in AWS_CONFIG_FILE or AWS_SHARED_CREDENTIALS_FILE and holds keys"),
@@ -164,23 +165,6 @@ fn xml_field(body: &str, name: &str) -> Option<String> {
         .replace("&apos;", "'")
         .replace("&amp;", "&");
     Some(text)
-}
-
-/// Removes any known secret from a text (belt and braces: AWS does not echo secrets).
-fn scrub(text: &str, secrets: &[SecretString]) -> String {
-    let mut out = text.to_owned();
-    for s in secrets {
-        let s = s.expose_secret();
-        if s.len() >= 8 {
-            out = out.replace(s, "** redacted **");
-        }
-    }
-    out
-}
-
-/// Errors are one line on stderr.
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]
@@ -260,12 +244,13 @@ mod tests {
     }
 
     #[test]
-    fn scrub_removes_secrets_and_one_line_folds() {
+    fn scrub_removes_secrets_and_folds_to_one_line() {
         let secrets = [SecretString::from("wJalrXUtnFEMI/K7MDENG")];
+        let scrub = |t: &str| scrub(t, secrets.iter().map(|s| s.expose_secret()));
         assert_eq!(
-            scrub("key wJalrXUtnFEMI/K7MDENG here", &secrets),
+            scrub("key wJalrXUtnFEMI/K7MDENG here"),
             "key ** redacted ** here"
         );
-        assert_eq!(one_line("a\n  b\r\nc"), "a b c");
+        assert_eq!(scrub("a\n  b\r\nc"), "a b c");
     }
 }
