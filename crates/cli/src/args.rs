@@ -50,7 +50,8 @@ pub(crate) enum Command {
     #[command(after_help = CONSOLE_EXAMPLES)]
     Console(Box<ConsoleArgs>),
     /// Start or reuse a profile's MFA session (GetSessionToken with MFA, cached until it expires)
-    Session(ProfileArgs),
+    #[command(after_help = SESSION_EXAMPLES)]
+    Session(SessionArgs),
     /// Print export lines with a profile's credentials, for eval (like switching accounts)
     Env(Box<EnvArgs>),
     /// Run a command with a profile's credentials in its environment
@@ -73,6 +74,14 @@ pub(crate) enum Command {
     },
 }
 
+const SESSION_EXAMPLES: &str = "\
+Without --duration, a cached session is reused; with it, a new one is started (one MFA
+code) and replaces it. Roles over 1h are assumed directly with MFA and do not use it.
+
+Examples:
+  tempcreds session --profile base            # reuse, or start a 12h session
+  tempcreds session --profile base -d 36h     # a new 36h session (15m..36h)";
+
 const ASSUME_EXAMPLES: &str = "\
 Examples:
   tempcreds assume -r arn:aws:iam::123456789012:role/Lab -s alice@example.com
@@ -80,7 +89,8 @@ Examples:
   eval \"$(tempcreds assume -r ARN -s alice -o env)\"        # sh, bash, zsh; --shell fish|powershell
   tempcreds assume -r ARN -s alice -o credential-process   # for credential_process = ...
   tempcreds assume -r ARN --mfa-serial arn:aws:iam::123456789012:mfa/alice -d 8h
-  tempcreds assume -r ARN -s alice -o link --service s3    # a console sign-in link";
+  tempcreds assume -r ARN -s alice -o link --service s3    # a console sign-in link
+  tempcreds assume --profile lab -o json                   # a profile's role, via its cached MFA session";
 
 const CONSOLE_EXAMPLES: &str = "\
 With -r, --duration is the console session length (15m..12h; at most 1h when the source
@@ -96,8 +106,21 @@ Examples:
 #[derive(Debug, Args)]
 pub(crate) struct AssumeArgs {
     /// The role to assume: arn:PARTITION:iam::ACCOUNT:role/NAME
-    #[arg(short = 'r', long, value_name = "ARN")]
-    pub(crate) role_arn: String,
+    #[arg(
+        short = 'r',
+        long,
+        value_name = "ARN",
+        required_unless_present = "profile"
+    )]
+    pub(crate) role_arn: Option<String>,
+    /// Assume a profile's role instead (role_arn, source_profile, mfa_serial… from the
+    /// config), through the cache and a shared MFA session, like `env` and `exec`
+    #[arg(
+        long,
+        value_name = "PROFILE",
+        conflicts_with_all = PROFILE_CONFLICTS,
+    )]
+    pub(crate) profile: Option<String>,
     #[command(flatten)]
     pub(crate) role: RoleOptions,
     /// Where the credentials go
@@ -121,6 +144,22 @@ pub(crate) struct AssumeArgs {
     #[command(flatten)]
     pub(crate) link: LinkArgs,
 }
+
+/// What a profile already says: these flags cannot be combined with `assume --profile`.
+const PROFILE_CONFLICTS: &[&str] = &[
+    "role_arn",
+    "session_name",
+    "duration",
+    "external_id",
+    "mfa_serial",
+    "policy",
+    "policy_file",
+    "policy_arn",
+    "tag",
+    "transitive_tag",
+    "source_identity",
+    "source_profile",
+];
 
 /// The AssumeRole options `assume` and `console` share.
 #[derive(Debug, Args)]
@@ -234,6 +273,15 @@ pub(crate) struct ProfileArgs {
     pub(crate) profile: Option<String>,
     #[command(flatten)]
     pub(crate) opts: ProfileOptions,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SessionArgs {
+    #[command(flatten)]
+    pub(crate) profile: ProfileArgs,
+    /// Length of a new MFA session: 43200, 12h, 36h (15m..36h) [default: 12h, or reuse the cached one]
+    #[arg(short = 'd', long, value_name = "DURATION")]
+    pub(crate) duration: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -1,44 +1,49 @@
 //! `tempcreds assume`: check every input, resolve the source credentials, ask for an MFA
-//! code if needed, call AssumeRole, and put the credentials where the user asked.
+//! code if needed, call AssumeRole (or run a profile's plan with `--profile`), and put the
+//! credentials where the user asked.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use tempcreds_core::awsfile::{self, EXPIRATION_KEY, paths};
 use tempcreds_core::console;
 use tempcreds_core::output::{self, Format, Shell};
 use tempcreds_core::plan::{self, AssumePlan};
+use tempcreds_core::profile::Step;
 use tempcreds_core::rules::{self, Invalid};
 use tempcreds_core::sts::{SdkSts, Sts};
 use tempcreds_core::{Credentials, Env, Error};
 use tracing::info;
 
-use crate::args::{AssumeArgs, OutputArg};
-use crate::common;
-use crate::ui;
+use crate::args::{AssumeArgs, OutputArg, ProfileOptions};
+use crate::{common, profiles, ui};
 
 pub(crate) async fn run(args: &AssumeArgs, quiet: bool) -> Result<(), Error> {
     let env = Env::from_process();
     check_output_flags(args)?;
-    let plan = resolve(args, &env)?;
-    let wants_link = args.output == OutputArg::Link || args.console_link;
+    match &args.profile {
+        Some(name) => from_profile(args, name, &env, quiet).await,
+        None => from_flags(args, &env, quiet).await,
+    }
+}
+
+fn wants_link(args: &AssumeArgs) -> bool {
+    args.output == OutputArg::Link || args.console_link
+}
+
+/// `-r ARN` and flags: one AssumeRole call, never cached.
+async fn from_flags(args: &AssumeArgs, env: &Env, quiet: bool) -> Result<(), Error> {
+    let plan = resolve(args, env)?;
     // Every link input is checked before anything is sent.
-    let link = wants_link
+    let link = wants_link(args)
         .then(|| {
             console::prepare(
                 plan.input.role_arn.partition,
                 &plan.source.region,
-                &common::link_options(&args.link, &env),
+                &common::link_options(&args.link, env),
             )
         })
         .transpose()?;
-    let cred_file = paths::credentials_file(&env);
-    let write_profile = profile_name(args, &plan);
-    if args.output == OutputArg::Write {
-        // Checked before the call so that a refusal costs no MFA code and no STS call;
-        // checked again under the lock when writing.
-        let current = awsfile::read_to_string_if_exists(&cred_file)?.unwrap_or_default();
-        refuse_long_term(&current, &write_profile, args.force, &cred_file)?;
-    }
+    let out = Delivery::new(args, env, plan.input.session_name.clone())?;
 
     let sts = SdkSts::connect(&plan.source).await?;
     plan.check_chaining(sts.caller_is_temporary())?;
@@ -46,36 +51,117 @@ pub(crate) async fn run(args: &AssumeArgs, quiet: bool) -> Result<(), Error> {
     let assumed = common::assume_role(&sts, input, plan.mfa_prompt.as_deref(), quiet).await?;
     info!(assumed_role_arn = %assumed.assumed_role_arn, expiration = ?assumed.credentials.expiration_rfc3339(), "role assumed");
     let creds = &assumed.credentials;
-    // A link is always minted from the credentials just issued, never from older ones.
-    let link = match &link {
-        Some(l) => Some(
-            l.mint(
-                creds,
-                console::session_duration(creds.origin, plan.input.duration_seconds)?,
-            )
-            .await?,
-        ),
-        None => None,
-    };
+    let link = mint(link, creds, plan.input.duration_seconds).await?;
+    out.deliver(
+        creds,
+        Some(&assumed.assumed_role_arn),
+        link,
+        plan.known_region(),
+        quiet,
+    )
+}
 
-    let text = match Format::from(args.output) {
-        Format::Json => output::json(creds, Some(&assumed.assumed_role_arn), link.as_deref()),
-        Format::CredentialProcess => output::credential_process(creds),
-        Format::Env => {
-            let shell = args.shell.map_or(Shell::Sh, Shell::from);
-            output::env(
-                &output::env_vars(creds, plan.known_region(), args.legacy_ec2),
-                shell,
-            )
-        }
-        Format::Ini => output::ini(creds, &write_profile),
-        Format::Write => {
-            write_profile_to(&cred_file, &write_profile, creds, args.force, quiet)?;
-            return Ok(());
-        }
-        Format::Link => format!("{}\n", link.unwrap_or_default()),
+/// `--profile NAME`: the profile's plan, through the cache and its shared MFA session,
+/// exactly as `env` and `exec` run it.
+async fn from_profile(args: &AssumeArgs, name: &str, env: &Env, quiet: bool) -> Result<(), Error> {
+    let p = profiles::prepare(Some(name))?;
+    let opts = ProfileOptions {
+        mfa_code: args.role.mfa_code.clone(),
+        region: args.role.region.clone(),
     };
-    common::print(&text)
+    let (region, known) = profiles::region(&p, &opts)?;
+    let link = wants_link(args)
+        .then(|| {
+            console::prepare(
+                profiles::partition(&p.plan),
+                &region,
+                &common::link_options(&args.link, env),
+            )
+        })
+        .transpose()?;
+    let out = Delivery::new(args, env, p.name.clone())?;
+    let creds = profiles::credentials(&p, &opts, quiet).await?;
+    // The console session of the profile's own role lasts its duration_seconds.
+    let duration = p.plan.steps.last().and_then(|s| match s {
+        Step::AssumeRole {
+            duration_seconds, ..
+        } => *duration_seconds,
+        Step::SessionToken { .. } => None,
+    });
+    let link = mint(link, &creds, duration).await?;
+    out.deliver(&creds, None, link, known.then_some(region.as_str()), quiet)
+}
+
+/// A link is always minted from the credentials just obtained, never from older ones.
+async fn mint(
+    link: Option<console::PreparedLink>,
+    creds: &Credentials,
+    duration: Option<u32>,
+) -> Result<Option<String>, Error> {
+    match link {
+        Some(l) => Ok(Some(
+            l.mint(creds, console::session_duration(creds.origin, duration)?)
+                .await?,
+        )),
+        None => Ok(None),
+    }
+}
+
+/// Where the credentials go, decided (and a refusal to overwrite checked) before any call.
+struct Delivery<'a> {
+    args: &'a AssumeArgs,
+    cred_file: PathBuf,
+    write_profile: String,
+}
+
+impl<'a> Delivery<'a> {
+    /// `default_profile` names the section for write and ini without --write-profile.
+    fn new(args: &'a AssumeArgs, env: &Env, default_profile: String) -> Result<Self, Error> {
+        let cred_file = paths::credentials_file(env);
+        let write_profile = args.write_profile.clone().unwrap_or(default_profile);
+        if args.output == OutputArg::Write {
+            // Checked before the call so that a refusal costs no MFA code and no STS call;
+            // checked again under the lock when writing.
+            let current = awsfile::read_to_string_if_exists(&cred_file)?.unwrap_or_default();
+            refuse_long_term(&current, &write_profile, args.force, &cred_file)?;
+        }
+        Ok(Self {
+            args,
+            cred_file,
+            write_profile,
+        })
+    }
+
+    fn deliver(
+        &self,
+        creds: &Credentials,
+        assumed_role_arn: Option<&str>,
+        link: Option<String>,
+        region: Option<&str>,
+        quiet: bool,
+    ) -> Result<(), Error> {
+        let args = self.args;
+        let text = match Format::from(args.output) {
+            Format::Json => output::json(creds, assumed_role_arn, link.as_deref()),
+            Format::CredentialProcess => output::credential_process(creds),
+            Format::Env => {
+                let shell = args.shell.map_or(Shell::Sh, Shell::from);
+                output::env(&output::env_vars(creds, region, args.legacy_ec2), shell)
+            }
+            Format::Ini => output::ini(creds, &self.write_profile),
+            Format::Write => {
+                return write_profile_to(
+                    &self.cred_file,
+                    &self.write_profile,
+                    creds,
+                    args.force,
+                    quiet,
+                );
+            }
+            Format::Link => format!("{}\n", link.unwrap_or_default()),
+        };
+        common::print(&text)
+    }
 }
 
 /// Flags that only make sense with some outputs, and what is not built yet.
@@ -115,32 +201,35 @@ fn check_output_flags(args: &AssumeArgs) -> Result<(), Error> {
     if let Some(p) = &args.write_profile {
         rules::profile_name("--write-profile", p)?;
     }
-    if args.output == OutputArg::Write
-        && args.write_profile.is_none()
-        && args.role.session_name.is_none()
-    {
-        return Err(Invalid::new(
-            "--write-profile",
-            "is needed with --output write when no --session-name is given (the profile is named after the session)",
-        )
-        .into());
+    if args.output == OutputArg::Write && args.write_profile.is_none() {
+        if args.profile.is_some() {
+            // A [lab] section of keys beside [profile lab]'s role_arn would change what
+            // the profile means to every AWS client.
+            return Err(Invalid::new(
+                "--write-profile",
+                "is needed with --output write and --profile (writing keys under the profile's own name would shadow its role)",
+            )
+            .into());
+        }
+        if args.role.session_name.is_none() {
+            return Err(Invalid::new(
+                "--write-profile",
+                "is needed with --output write when no --session-name is given (the profile is named after the session)",
+            )
+            .into());
+        }
     }
     Ok(())
 }
 
 /// Reads the files the plan depends on (policy file, config file) and resolves.
 fn resolve(args: &AssumeArgs, env: &Env) -> Result<AssumePlan, Error> {
-    let req = common::request(&args.role_arn, &args.role)?;
+    let role_arn = args.role_arn.as_deref().unwrap_or_default();
+    let req = common::request(role_arn, &args.role)?;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let plan = plan::assume(&req, env, common::config_text(env)?.as_deref(), now)?;
     info!(region = %plan.source.region, region_source = ?plan.region_source, session_name = %plan.input.session_name, "plan");
     Ok(plan)
-}
-
-fn profile_name(args: &AssumeArgs, plan: &AssumePlan) -> String {
-    args.write_profile
-        .clone()
-        .unwrap_or_else(|| plan.input.session_name.clone())
 }
 
 /// A profile with an access key and no session token holds long-term keys: overwriting it

@@ -1,7 +1,7 @@
 //! `whoami`, `list` and `clear`: what identity a profile gives, which profiles and cached
 //! sessions exist, and forgetting them. Nothing here prints a secret.
 
-use tempcreds_core::cache::{self, Cache};
+use tempcreds_core::cache::Cache;
 use tempcreds_core::plan;
 use tempcreds_core::profile::{Profile, Profiles, Step};
 use tempcreds_core::source::Files;
@@ -109,9 +109,14 @@ pub(crate) fn list() -> Result<(), Error> {
     for p in profiles.iter() {
         out.push_str(&format!("{:width$}  {}\n", p.name, kind(p)));
     }
-    let cache = Cache::open(cache::cache_dir(&env), &cache::key_file(&env))?;
+    let cache = Cache::from_env(&env)?;
     let entries = cache.entries();
-    out.push_str(&format!("\ncached sessions ({}):\n", entries.len()));
+    out.push_str(&format!(
+        "\ncached sessions ({}) in {}, key in the {}:\n",
+        entries.len(),
+        cache.dir().display(),
+        cache.key_store().describe()
+    ));
     for e in entries {
         out.push_str(&format!("  {}  [{}]\n", e.label, left(e.expiration)));
     }
@@ -120,7 +125,7 @@ pub(crate) fn list() -> Result<(), Error> {
 
 pub(crate) fn clear(profile: Option<&str>, quiet: bool) -> Result<(), Error> {
     let env = Env::from_process();
-    let cache = Cache::open(cache::cache_dir(&env), &cache::key_file(&env))?;
+    let cache = Cache::from_env(&env)?;
     let n = match profile {
         // A profile's own role sessions, and the MFA session of a source profile.
         Some(name) => cache.clear(|e| {
@@ -128,7 +133,8 @@ pub(crate) fn clear(profile: Option<&str>, quiet: bool) -> Result<(), Error> {
                 || e.label
                     .starts_with(&format!("MFA session of profile {name} "))
         })?,
-        None => cache.clear(|_| true)?,
+        // Everything, unreadable entries and the key included.
+        None => cache.clear_all()?,
     };
     crate::ui::notice(
         quiet,

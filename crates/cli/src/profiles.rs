@@ -5,7 +5,7 @@
 use std::os::unix::process::CommandExt;
 use std::process::Command;
 
-use tempcreds_core::cache::{self, Cache};
+use tempcreds_core::cache::Cache;
 use tempcreds_core::output::{self, Shell};
 use tempcreds_core::plan;
 use tempcreds_core::profile::{self, Plan, Profiles, Step};
@@ -14,7 +14,7 @@ use tempcreds_core::source::{self, Files, MfaCodes};
 use tempcreds_core::{Credentials, Env, Error};
 use time::OffsetDateTime;
 
-use crate::args::{EnvArgs, ExecArgs, PositionalProfile, ProfileArgs, ProfileOptions};
+use crate::args::{EnvArgs, ExecArgs, PositionalProfile, ProfileOptions, SessionArgs};
 use crate::{common, ui};
 
 /// Everything a profile command needs before any call.
@@ -34,7 +34,7 @@ pub(crate) fn prepare(named: Option<&str>) -> Result<Prepared, Error> {
     let profiles = Profiles::from_texts(&files.config, &files.credentials);
     let plan = profile::resolve(&profiles, &name, None)?;
     tracing::info!(plan = %plan.to_string().trim_end().replace('\n', "; "), "profile plan");
-    let cache = Cache::open(cache::cache_dir(&env), &cache::key_file(&env))?;
+    let cache = Cache::from_env(&env)?;
     Ok(Prepared {
         env,
         name,
@@ -54,19 +54,20 @@ pub(crate) fn region(p: &Prepared, opts: &ProfileOptions) -> Result<(String, boo
         rules::region("region (profile config)", r)?;
         return Ok((r.clone(), true));
     }
-    let partition = p.plan.steps.iter().find_map(|s| match s {
-        Step::AssumeRole { role_arn, .. } => rules::role_arn("role_arn", role_arn)
-            .ok()
-            .map(|a| a.partition),
-        Step::SessionToken { .. } => None,
-    });
-    Ok((
-        partition
-            .unwrap_or(Partition::Aws)
-            .default_region()
-            .to_owned(),
-        false,
-    ))
+    Ok((partition(&p.plan).default_region().to_owned(), false))
+}
+
+/// The partition of the plan's roles (they cannot cross partitions), else `aws`.
+pub(crate) fn partition(plan: &Plan) -> Partition {
+    plan.steps
+        .iter()
+        .find_map(|s| match s {
+            Step::AssumeRole { role_arn, .. } => rules::role_arn("role_arn", role_arn)
+                .ok()
+                .map(|a| a.partition),
+            Step::SessionToken { .. } => None,
+        })
+        .unwrap_or(Partition::Aws)
 }
 
 /// MFA codes: `--mfa-code`, then the profile's `mfa_process`, then the terminal.
@@ -131,7 +132,20 @@ pub(crate) fn credential_process(args: &PositionalProfile, quiet: bool) -> Resul
     common::print(&output::credential_process(&c))
 }
 
-pub(crate) async fn session(args: &ProfileArgs, quiet: bool) -> Result<(), Error> {
+pub(crate) async fn session(s: &SessionArgs, quiet: bool) -> Result<(), Error> {
+    let args = &s.profile;
+    let duration = s
+        .duration
+        .as_deref()
+        .map(|d| {
+            rules::bounded_duration(
+                "--duration",
+                d,
+                rules::SESSION_TOKEN_MIN_SECONDS,
+                rules::SESSION_TOKEN_MAX_SECONDS,
+            )
+        })
+        .transpose()?;
     let mut p = prepare(args.profile.as_deref())?;
     let Some(i) = p
         .plan
@@ -150,6 +164,15 @@ pub(crate) async fn session(args: &ProfileArgs, quiet: bool) -> Result<(), Error
         ));
     };
     p.plan.steps.truncate(i + 1);
+    if let Some(d) = duration {
+        if let Some(Step::SessionToken {
+            duration_seconds, ..
+        }) = p.plan.steps.last_mut()
+        {
+            *duration_seconds = Some(d);
+        }
+        source::forget_last(&p.plan, &p.files, &p.cache)?;
+    }
     let c = credentials(&p, &args.opts, quiet).await?;
     let left = c
         .expiration

@@ -101,7 +101,7 @@ pub(crate) fn prompt_mfa_code(serial: &str) -> Result<String, Error> {
     let no_tty = |_| {
         Error::from(Invalid::new(
             "--mfa-code",
-            "is needed: there is no terminal to ask for the MFA code on",
+            "is needed: there is no terminal to ask for the MFA code on (a profile can also name an mfa_process)",
         ))
     };
     let tty = OpenOptions::new()

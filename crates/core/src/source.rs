@@ -175,6 +175,15 @@ pub fn cached(
     cache.get(step_keys(plan, files).last()?, now)
 }
 
+/// Forgets the cached credentials of the plan's last step (so that the next `execute`
+/// makes that call again).
+pub fn forget_last(plan: &Plan, files: &Files, cache: &Cache) -> Result<(), Error> {
+    match step_keys(plan, files).last() {
+        Some(key) => cache.remove(key),
+        None => Ok(()),
+    }
+}
+
 /// Runs the plan: it resumes after the deepest step the cache still holds (so the source is
 /// read, or its process run, only when none is), then calls and caches each later step.
 pub async fn execute(
@@ -205,6 +214,7 @@ pub async fn execute(
             Step::SessionToken {
                 mfa_serial,
                 mfa_process,
+                duration_seconds,
             } => {
                 info!(mfa_serial = %mfa_serial, "new MFA session (GetSessionToken), shared by the roles that use this device");
                 let code = mfa.code(mfa_serial, mfa_process.as_deref())?;
@@ -213,7 +223,7 @@ pub async fn execute(
                         serial: mfa_serial.clone(),
                         code,
                     },
-                    None,
+                    *duration_seconds,
                 )
                 .await?
             }

@@ -9,6 +9,7 @@ mod console_rules;
 mod errors;
 mod outputs;
 mod profiles;
+mod sessions;
 mod support;
 mod validation;
 mod write;

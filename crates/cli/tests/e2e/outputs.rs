@@ -9,6 +9,23 @@ fn caller_arn(run: Run) -> String {
         .to_owned()
 }
 
+/// An endpoint given by host name is resolved (getaddrinfo: /etc/hosts here). The shipped
+/// binary is statically linked, and this is what would break if its resolver did.
+#[test]
+fn an_endpoint_host_name_is_resolved() {
+    let moto = Moto::start();
+    let by_name = moto.url.replace("127.0.0.1", "localhost");
+    let out = Sandbox::new(&by_name)
+        .tempcreds(&["assume", "-r", ROLE, "-s", "by-name"])
+        .ok();
+    assert!(
+        out.json()["AccessKeyId"]
+            .as_str()
+            .unwrap()
+            .starts_with("ASIA")
+    );
+}
+
 #[test]
 fn json_output_has_the_contract_fields() {
     let moto = Moto::start();

@@ -4,12 +4,17 @@
 
 use crate::support::*;
 
-const MFA: &str = "arn:aws:iam::123456789012:mfa/alice";
+pub(crate) const MFA: &str = "arn:aws:iam::123456789012:mfa/alice";
+
+fn profiles(moto: &Moto) -> Sandbox {
+    profiles_at(&moto.url)
+}
 
 /// A sandbox with profiles: `base` (keys + MFA device), two roles sharing its MFA session,
-/// and one over an hour (assumed directly with MFA).
-fn profiles(moto: &Moto) -> Sandbox {
-    let mut sb = Sandbox::new(&moto.url);
+/// one over an hour (assumed directly with MFA), and `tty`, whose codes come only from
+/// the terminal; STS at `endpoint`.
+pub(crate) fn profiles_at(endpoint: &str) -> Sandbox {
+    let mut sb = Sandbox::new(endpoint);
     let counter = sb.path("codes-used");
     let mfa_process = format!("sh -c 'echo x >> {}; echo 123456'", counter.display());
     sb.write(
@@ -21,7 +26,8 @@ fn profiles(moto: &Moto) -> Sandbox {
              [profile long]\nrole_arn = arn:aws:iam::123456789012:role/Long\nsource_profile = base\nmfa_serial = {MFA}\nmfa_process = {mfa_process}\nduration_seconds = 7200\n\n\
              [profile loop1]\nrole_arn = arn:aws:iam::123456789012:role/L\nsource_profile = loop2\n\n\
              [profile loop2]\nrole_arn = arn:aws:iam::123456789012:role/L\nsource_profile = loop1\n\n\
-             [profile orphan]\nrole_arn = arn:aws:iam::123456789012:role/O\nsource_profile = gone\n"
+             [profile orphan]\nrole_arn = arn:aws:iam::123456789012:role/O\nsource_profile = gone\n\n\
+             [profile tty]\nrole_arn = arn:aws:iam::123456789012:role/Tty\nsource_profile = base\nmfa_serial = {MFA}\nrole_session_name = at-the-terminal\n"
         ),
     );
     sb.write(
@@ -41,13 +47,13 @@ fn profiles(moto: &Moto) -> Sandbox {
     sb
 }
 
-fn codes_used(sb: &Sandbox) -> usize {
+pub(crate) fn codes_used(sb: &Sandbox) -> usize {
     std::fs::read_to_string(sb.path("codes-used"))
         .map(|s| s.lines().count())
         .unwrap_or(0)
 }
 
-fn exec_arn(sb: &Sandbox, profile: &str) -> String {
+pub(crate) fn exec_arn(sb: &Sandbox, profile: &str) -> String {
     let out = sb
         .tempcreds(&[
             "exec",
@@ -256,7 +262,7 @@ fn whoami_list_and_clear() {
         out.stdout
     );
     assert!(
-        out.stdout.contains("cached sessions (2):"),
+        out.stdout.contains("cached sessions (2) in "),
         "{}",
         out.stdout
     );
@@ -271,14 +277,14 @@ fn whoami_list_and_clear() {
         sb.tempcreds(&["list"])
             .ok()
             .stdout
-            .contains("cached sessions (1):")
+            .contains("cached sessions (1) in ")
     );
     sb.tempcreds(&["clear"]).ok();
     assert!(
         sb.tempcreds(&["list"])
             .ok()
             .stdout
-            .contains("cached sessions (0):")
+            .contains("cached sessions (0) in ")
     );
     // With the MFA session forgotten, the next run needs a new code.
     sb.tempcreds(&["env", "lab1"]).ok();

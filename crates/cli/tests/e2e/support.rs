@@ -112,6 +112,9 @@ impl Sandbox {
             // The AWS CLI insists on a region; tempcreds does not need one.
             ("AWS_DEFAULT_REGION", "us-east-1"),
             ("NO_COLOR", "1"),
+            // The key file under the sandbox's HOME, not the user's kernel keyring: the
+            // keyring is per user and outlives the test (one test uses it, and clears it).
+            ("TEMPCREDS_KEY_STORE", "file"),
         ] {
             env.insert(k.to_owned(), v.to_owned());
         }
@@ -230,8 +233,11 @@ impl Sandbox {
     }
 }
 
-pub fn tempcreds_bin() -> &'static str {
-    env!("CARGO_BIN_EXE_tempcreds")
+/// The binary under test: `TEMPCREDS_TEST_BIN` (scripts/test sets it to the static
+/// release build that ships), else the one cargo built for this test run.
+pub fn tempcreds_bin() -> String {
+    std::env::var("TEMPCREDS_TEST_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_tempcreds").to_owned())
 }
 
 fn path_with_venv() -> String {
@@ -251,7 +257,7 @@ pub struct Run {
 }
 
 impl Run {
-    fn of(o: Output) -> Self {
+    pub fn of(o: Output) -> Self {
         Self {
             code: o.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
@@ -332,6 +338,12 @@ impl Console {
             .trim()
             .parse()
             .expect("count")
+    }
+
+    /// From now on, STS answers say the credentials expire `seconds` after they are issued
+    /// (0: as moto says).
+    pub fn expire_in(&self, seconds: u64) {
+        http_get(&format!("{}/_fake/expire-in?seconds={seconds}", self.url));
     }
 
     pub fn advance(&self, seconds: u64) {

@@ -209,7 +209,7 @@ fn mfa_prompt_without_a_terminal_is_refused() {
         .command("setsid")
         .args([
             "--wait",
-            tempcreds_bin(),
+            &tempcreds_bin(),
             "assume",
             "-r",
             ROLE,

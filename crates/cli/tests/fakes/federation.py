@@ -16,7 +16,9 @@ It does two things on 127.0.0.1:PORT:
   credentials may sign in. Sign-in tokens expire after 15 minutes; Action=login redirects
   (302) to the destination. /oauth?Action=logout redirects to redirect_uri.
 Test hooks: GET /_fake/log (what getSigninToken received), /_fake/sts (how many STS calls
-were proxied), /_fake/advance?seconds=N (move the clock), and two broken endpoints for
+were proxied), /_fake/advance?seconds=N (move the clock), /_fake/expire-in?seconds=N (STS
+answers from now on say the credentials expire N seconds from the moment they are issued,
+as a session nearing its end would; 0 turns this off), and two broken endpoints for
 error tests: /_fake/html/federation (200, not JSON), /_fake/empty/federation (200, {}).
 """
 import json
@@ -38,6 +40,7 @@ tokens = {}  # sign-in token -> {"at", "console_seconds"}
 log = []
 sts_calls = [0]
 offset = [0.0]
+expire_in = [0]
 
 
 def now():
@@ -57,8 +60,15 @@ def proxy(req):
     r = requests.post(MOTO + "/", data=body, headers=headers, timeout=30)
     form = urllib.parse.parse_qs(body.decode())
     action = form.get("Action", [""])[0]
+    content = r.content
     if r.status_code == 200 and action in ("AssumeRole", "GetFederationToken", "GetSessionToken"):
         text = r.text
+        with lock:
+            seconds = expire_in[0]
+        if seconds:
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + seconds))
+            text = re.sub(r"<Expiration>.*?</Expiration>", "<Expiration>%s</Expiration>" % stamp, text)
+            content = text.encode()
         kind = {"AssumeRole": "role", "GetFederationToken": "federation", "GetSessionToken": "session"}[action]
         with lock:
             issued[tag(text, "SessionToken")] = {
@@ -69,7 +79,7 @@ def proxy(req):
                 "secret": tag(text, "SecretAccessKey"),
                 "duration": int(form.get("DurationSeconds", ["3600" if kind == "role" else "43200"])[0]),
             }
-    return Response(r.content, status=r.status_code, content_type=r.headers.get("Content-Type"))
+    return Response(content, status=r.status_code, content_type=r.headers.get("Content-Type"))
 
 
 def bad(message):
@@ -150,6 +160,10 @@ def app(req):
         return Response("<html>sign in</html>", content_type="text/html")
     if req.path == "/_fake/empty/federation":
         return Response("{}", content_type="application/json")
+    if req.path == "/_fake/expire-in":
+        with lock:
+            expire_in[0] = int(args.get("seconds", "0"))
+        return Response("ok")
     if req.path == "/_fake/advance":
         offset[0] += float(args.get("seconds", "0"))
         return Response("ok")

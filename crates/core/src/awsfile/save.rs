@@ -46,10 +46,34 @@ pub fn update_file(
 /// Replaces a file's content (bytes, e.g. an encrypted cache entry) the same safe way:
 /// private directory, lock, 0600 temporary file, fsync, rename.
 pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<PathBuf, Error> {
+    lock_dir_of(path)?.write(bytes)
+}
+
+/// The exclusive lock on a file's directory (see `lock_for`), held until dropped, for a
+/// read-decide-write that must not interleave with another process's (the cache key).
+#[derive(Debug)]
+pub struct DirLock {
+    target: PathBuf,
+    dir: PathBuf,
+    _lock: File,
+}
+
+impl DirLock {
+    /// Replaces the locked file's content atomically (0600 temporary file, fsync, rename).
+    pub fn write(&self, bytes: &[u8]) -> Result<PathBuf, Error> {
+        write_atomically(&self.dir, &self.target, bytes)?;
+        Ok(self.target.clone())
+    }
+}
+
+/// Locks `path`'s directory (created 0700 if missing) for a later `DirLock::write`.
+pub fn lock_dir_of(path: &Path) -> Result<DirLock, Error> {
     let (target, dir, lock) = lock_for(path)?;
-    write_atomically(&dir, &target, bytes)?;
-    drop(lock);
-    Ok(target)
+    Ok(DirLock {
+        target,
+        dir,
+        _lock: lock,
+    })
 }
 
 /// Resolves a symlinked target, creates its directory (0700) if missing, and takes the

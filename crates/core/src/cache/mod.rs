@@ -3,13 +3,14 @@
 //! minutes of expiry is not served (so it is refreshed), an expired one never is, and a
 //! corrupted or undecryptable one is ignored and removed, never a crash.
 //!
-//! Encryption at rest (ChaCha20-Poly1305) uses a key kept outside the cache directory, in
-//! a 0600 file in the config directory: a copied or backed-up cache directory alone reveals
-//! nothing. It does not protect against someone who can read the user's files (they can
-//! read the key too).
+//! Encryption at rest (ChaCha20-Poly1305) uses a key kept outside the cache directory: in
+//! the kernel keyring where available, else in a 0600 file in the config directory (see
+//! `keystore`). A copied or backed-up cache directory alone reveals nothing. It does not
+//! protect against code running as the user (it can read the key too).
 
 mod crypt;
 mod key;
+mod keystore;
 #[cfg(test)]
 mod tests;
 
@@ -21,6 +22,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 pub use key::CacheKey;
+pub use keystore::KeyStore;
 
 use crate::awsfile::paths::home;
 use crate::awsfile::replace_file;
@@ -72,16 +74,32 @@ pub struct Entry {
 #[derive(Debug)]
 pub struct Cache {
     dir: PathBuf,
+    store: KeyStore,
     crypt: crypt::Crypt,
 }
 
 impl Cache {
-    /// Opens the cache, creating the key file (0600, in a 0700 directory) on first use.
-    pub fn open(dir: PathBuf, key_file: &Path) -> Result<Self, Error> {
-        Ok(Self {
-            dir,
-            crypt: crypt::Crypt::load_or_create(key_file)?,
-        })
+    /// The cache the environment names (directory and key store), its key created on
+    /// first use.
+    pub fn from_env(env: &Env) -> Result<Self, Error> {
+        let dir = cache_dir(env);
+        let store = KeyStore::from_env(env, &dir, key_file(env))?;
+        Self::open(dir, store)
+    }
+
+    /// Opens the cache in `dir` with the key from `store`.
+    pub fn open(dir: PathBuf, store: KeyStore) -> Result<Self, Error> {
+        let crypt = crypt::Crypt::new(store.load_or_create()?);
+        Ok(Self { dir, store, crypt })
+    }
+
+    /// Where the key is kept (for `list`).
+    pub fn key_store(&self) -> &KeyStore {
+        &self.store
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 
     fn path(&self, key: &CacheKey) -> PathBuf {
@@ -149,6 +167,32 @@ impl Cache {
             .collect();
         out.sort_by(|a, b| a.label.cmp(&b.label));
         out
+    }
+
+    /// Removes one entry (absent is fine).
+    pub fn remove(&self, key: &CacheKey) -> Result<(), Error> {
+        let path = self.path(key);
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(Error::file("remove", &path, e))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Forgets everything: every entry file (readable or not) and the key. Returns how
+    /// many entries were readable.
+    pub fn clear_all(&self) -> Result<usize, Error> {
+        let n = self.entries().len();
+        if let Ok(dir) = std::fs::read_dir(&self.dir) {
+            for file in dir.filter_map(Result::ok).map(|e| e.path()) {
+                if file.extension().is_some_and(|x| x == "cred") {
+                    std::fs::remove_file(&file).map_err(|e| Error::file("remove", &file, e))?;
+                }
+            }
+        }
+        self.store.forget()?;
+        Ok(n)
     }
 
     /// Removes the entries `which` selects; returns how many.

@@ -32,9 +32,21 @@ fn key() -> CacheKey {
 fn open(tmp: &tempfile::TempDir) -> Cache {
     Cache::open(
         tmp.path().join("cache"),
-        &tmp.path().join("config/tempcreds/cache.key"),
+        KeyStore::File(tmp.path().join("config/tempcreds/cache.key")),
     )
     .unwrap()
+}
+
+/// A cache whose key is in the kernel keyring, under a description unique to `tmp`.
+fn open_keyring(tmp: &tempfile::TempDir) -> Cache {
+    let dir = tmp.path().join("cache");
+    let store = KeyStore::from_env(
+        &Env::from_pairs([("TEMPCREDS_KEY_STORE", "keyring")]),
+        &dir,
+        tmp.path().join("unused.key"),
+    )
+    .unwrap();
+    Cache::open(dir, store).unwrap()
 }
 
 #[test]
@@ -166,6 +178,109 @@ fn keys_are_exact_and_clear_removes() {
     cache.put(&b, &creds(60)).unwrap();
     assert_eq!(cache.clear(|_| true).unwrap(), 2);
     assert!(cache.entries().is_empty());
+}
+
+#[test]
+fn clear_all_removes_damaged_entries_and_the_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = open(&tmp);
+    cache.put(&key(), &creds(60)).unwrap();
+    std::fs::write(tmp.path().join("cache/role-0000.cred"), "garbage").unwrap();
+    assert_eq!(cache.clear_all().unwrap(), 1);
+    assert_eq!(
+        std::fs::read_dir(tmp.path().join("cache")).unwrap().count(),
+        0
+    );
+    assert!(!tmp.path().join("config/tempcreds/cache.key").exists());
+}
+
+// The kernel keyring is tested for real: these machines allow the key system calls, and
+// a Linux machine that does not would fall back to the key file in `auto` mode.
+#[cfg(target_os = "linux")]
+#[test]
+fn keyring_store_keeps_the_key_out_of_every_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let now = OffsetDateTime::now_utc();
+    let cache = open_keyring(&tmp);
+    assert!(matches!(cache.key_store(), KeyStore::Keyring { .. }));
+    cache.put(&key(), &creds(60)).unwrap();
+    // A second process (here: a second open) finds the same key.
+    let again = open_keyring(&tmp);
+    assert_eq!(
+        again.get(&key(), now).unwrap().secret(),
+        "cached-secret-value"
+    );
+    let files: Vec<_> = std::fs::read_dir(tmp.path().join("cache"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(
+        files,
+        vec![format!("{}.cred", key().id())],
+        "no key file beside the entries"
+    );
+    assert!(!tmp.path().join("unused.key").exists());
+    // Forgetting everything removes the key from the keyring: a new key cannot open the
+    // old entry, and nothing is left behind in the user's keyring by this test.
+    again.put(&key(), &creds(60)).unwrap();
+    let copy = std::fs::read(tmp.path().join("cache").join(&files[0])).unwrap();
+    again.clear_all().unwrap();
+    std::fs::write(tmp.path().join("cache").join(&files[0]), copy).unwrap();
+    let fresh = open_keyring(&tmp);
+    assert!(fresh.get(&key(), now).is_none());
+    fresh.clear_all().unwrap();
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn first_runs_at_once_agree_on_one_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let now = OffsetDateTime::now_utc();
+    for keyring in [false, true] {
+        let caches: Vec<Cache> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| {
+                    s.spawn(|| {
+                        if keyring {
+                            open_keyring(&tmp)
+                        } else {
+                            open(&tmp)
+                        }
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        caches[0].put(&key(), &creds(60)).unwrap();
+        for c in &caches {
+            assert!(
+                c.get(&key(), now).is_some(),
+                "keyring={keyring}: all share the key"
+            );
+        }
+        caches[0].clear_all().unwrap();
+    }
+}
+
+#[test]
+fn key_store_choice() {
+    let dir = Path::new("/c");
+    let file = PathBuf::from("/k/cache.key");
+    let pick = |v: &str| {
+        KeyStore::from_env(
+            &Env::from_pairs([("TEMPCREDS_KEY_STORE", v)]),
+            dir,
+            file.clone(),
+        )
+    };
+    assert_eq!(pick("file").unwrap(), KeyStore::File(file.clone()));
+    assert!(
+        matches!(pick("keyring").unwrap(), KeyStore::Keyring { description, .. } if description == "tempcreds:cache-key:/c")
+    );
+    let e = pick("vault").unwrap_err();
+    assert_eq!(e.flag, "TEMPCREDS_KEY_STORE");
+    #[cfg(target_os = "linux")]
+    assert!(matches!(pick("auto").unwrap(), KeyStore::Keyring { .. }));
 }
 
 #[test]

@@ -33,6 +33,8 @@ pub enum Step {
     SessionToken {
         mfa_serial: String,
         mfa_process: Option<String>,
+        /// Set by `session --duration`; profiles leave it to STS (12 h).
+        duration_seconds: Option<u32>,
     },
     AssumeRole {
         profile: String,
@@ -202,6 +204,7 @@ fn steps(
             steps.push(Step::SessionToken {
                 mfa_serial: serial,
                 mfa_process: p.mfa_process.clone(),
+                duration_seconds: None,
             });
         }
         return Ok(steps);
@@ -235,6 +238,7 @@ fn steps(
             steps.push(Step::SessionToken {
                 mfa_serial: serial.clone(),
                 mfa_process: p.mfa_process.clone(),
+                duration_seconds: None,
             });
             temporary = true;
             mfa_here = None;
@@ -286,13 +290,17 @@ impl fmt::Display for Plan {
                 Step::SessionToken {
                     mfa_serial,
                     mfa_process,
+                    duration_seconds,
                 } => writeln!(
                     f,
-                    "{}. GetSessionToken mfa={mfa_serial}{}",
+                    "{}. GetSessionToken mfa={mfa_serial}{}{}",
                     i + 1,
                     mfa_process
                         .as_ref()
                         .map(|p| format!(" mfa_process={p}"))
+                        .unwrap_or_default(),
+                    duration_seconds
+                        .map(|d| format!(" duration={d}"))
                         .unwrap_or_default()
                 )?,
                 Step::AssumeRole {

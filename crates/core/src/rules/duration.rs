@@ -10,6 +10,10 @@ pub const CHAINED_MAX_SECONDS: u32 = 3600;
 /// GetFederationToken `DurationSeconds`: 900..=129600 (36 hours).
 pub const FEDERATION_MIN_SECONDS: u32 = 900;
 pub const FEDERATION_MAX_SECONDS: u32 = 129_600;
+/// GetSessionToken `DurationSeconds` for IAM users: 900..=129600, default 43200 (12 h).
+/// (The root user's cap of 3600 is AWS's to enforce: only AWS knows who the caller is.)
+pub const SESSION_TOKEN_MIN_SECONDS: u32 = 900;
+pub const SESSION_TOKEN_MAX_SECONDS: u32 = 129_600;
 
 /// AssumeRole `DurationSeconds` bounds (the role's MaxSessionDuration may be lower; only
 /// AWS knows it, and its ValidationError is explained with a hint).

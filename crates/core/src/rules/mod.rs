@@ -15,7 +15,8 @@ mod tests;
 pub use arn::{Partition, RoleArn, partition_of_region, policy_arns, region, role_arn};
 pub use duration::{
     ASSUME_ROLE_DEFAULT_SECONDS, CHAINED_MAX_SECONDS, FEDERATION_MAX_SECONDS,
-    FEDERATION_MIN_SECONDS, assume_role_duration, bounded_duration, parse_duration,
+    FEDERATION_MIN_SECONDS, SESSION_TOKEN_MAX_SECONDS, SESSION_TOKEN_MIN_SECONDS,
+    assume_role_duration, bounded_duration, parse_duration,
 };
 pub use policy::{SESSION_POLICY_MAX_CHARS, session_policies};
 pub use tags::{Tag, tags, transitive_tags};
