@@ -170,6 +170,16 @@ mod keyring {
     use super::Key;
     use crate::Error;
 
+    /// Absent, or on its way out: an invalidated key stays linked until the kernel's
+    /// garbage collector runs, and a search finds it as revoked meanwhile (a `clear`
+    /// followed at once by another run sees exactly that).
+    fn gone(e: &KeyError) -> bool {
+        matches!(
+            e,
+            KeyError::KeyDoesNotExist | KeyError::KeyRevoked | KeyError::KeyExpired
+        )
+    }
+
     pub(super) fn user_ring() -> Result<KeyRing, KeyError> {
         KeyRing::from_special_id(KeyRingIdentifier::User, true)
     }
@@ -188,7 +198,7 @@ mod keyring {
         let ring = user_ring().map_err(|e| failed("open", e))?;
         let key = match ring.search(description) {
             Ok(k) => k,
-            Err(KeyError::KeyDoesNotExist) => return Ok(None),
+            Err(e) if gone(&e) => return Ok(None),
             Err(e) => return Err(failed("search", e)),
         };
         let mut bytes = key.read_to_vec().map_err(|e| failed("read", e))?;
@@ -232,7 +242,7 @@ mod keyring {
         let ring = user_ring().map_err(|e| failed("open", e))?;
         match ring.search(description) {
             Ok(k) => k.invalidate().map_err(|e| failed("remove", e)),
-            Err(KeyError::KeyDoesNotExist) => Ok(()),
+            Err(e) if gone(&e) => Ok(()),
             Err(e) => Err(failed("search", e)),
         }
     }

@@ -262,6 +262,21 @@ fn first_runs_at_once_agree_on_one_key() {
     }
 }
 
+/// A run right after `clear` must not trip over the key being removed (an invalidated key
+/// is still found, as revoked, until the kernel collects it).
+#[cfg(target_os = "linux")]
+#[test]
+fn clear_then_at_once_a_new_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let now = OffsetDateTime::now_utc();
+    for _ in 0..20 {
+        let cache = open_keyring(&tmp);
+        cache.put(&key(), &creds(60)).unwrap();
+        assert!(cache.get(&key(), now).is_some());
+        cache.clear_all().unwrap();
+    }
+}
+
 #[test]
 fn key_store_choice() {
     let dir = Path::new("/c");
