@@ -111,15 +111,15 @@ pub(crate) fn list() -> Result<(), Error> {
     }
     let cache = Cache::from_env(&env)?;
     let entries = cache.entries();
-    out.push_str(&format!(
-        "\ncached sessions ({}) in {}, key in the {}:\n",
-        entries.len(),
-        cache.dir().display(),
-        cache.key_store().describe()
-    ));
+    out.push_str(&format!("\ncached sessions ({}):\n", entries.len()));
     for e in entries {
         out.push_str(&format!("  {}  [{}]\n", e.label, left(e.expiration)));
     }
+    out.push_str(&format!(
+        "cache: {}\nkey:   {}\n",
+        cache.dir().display(),
+        cache.key_store().describe()
+    ));
     common::print(&out)
 }
 

@@ -262,7 +262,7 @@ fn whoami_list_and_clear() {
         out.stdout
     );
     assert!(
-        out.stdout.contains("cached sessions (2) in "),
+        out.stdout.contains("cached sessions (2):"),
         "{}",
         out.stdout
     );
@@ -277,14 +277,14 @@ fn whoami_list_and_clear() {
         sb.tempcreds(&["list"])
             .ok()
             .stdout
-            .contains("cached sessions (1) in ")
+            .contains("cached sessions (1):")
     );
     sb.tempcreds(&["clear"]).ok();
     assert!(
         sb.tempcreds(&["list"])
             .ok()
             .stdout
-            .contains("cached sessions (0) in ")
+            .contains("cached sessions (0):")
     );
     // With the MFA session forgotten, the next run needs a new code.
     sb.tempcreds(&["env", "lab1"]).ok();

@@ -168,7 +168,7 @@ fn kernel_keyring_holds_the_key_and_clear_removes_it() {
     let list = sb.tempcreds(&["list"]).ok().stdout;
     assert!(
         list.contains(&format!(
-            "key in the kernel keyring (@u, \"{description}\")"
+            "\nkey:   kernel keyring (@u, \"{description}\")\n"
         )),
         "{list}"
     );
