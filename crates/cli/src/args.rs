@@ -67,12 +67,29 @@ pub(crate) enum Command {
         /// Only this profile's cached sessions
         profile: Option<String>,
     },
+    /// Create (or bring into line) an IAM user allowed to assume one role, the role, its policy, a key and optionally an MFA device
+    #[command(after_help = SETUP_EXAMPLES)]
+    Setup(Box<SetupArgs>),
+    /// Remove what `setup NAME` created: keys, MFA device, policies, user, role, and the profile it wrote
+    Teardown(TeardownArgs),
     /// Print a shell completion script (e.g. `tempcreds completions bash > /etc/bash_completion.d/tempcreds`)
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
 }
+
+const SETUP_EXAMPLES: &str = "\
+Run it with an administrator's credentials (AWS_PROFILE, --source-profile, or the
+environment). Everything it creates is tagged tempcreds:managed-by=tempcreds; running it
+again changes only what differs. The access key's secret goes into the credentials file
+(profile --write-profile, default NAME) and is never printed unless --show-secret.
+
+Examples:
+  tempcreds setup lab --policy-file s3-lab.json --dry-run
+  tempcreds setup lab --policy-file s3-lab.json --require-mfa --qr-png mfa.png
+  tempcreds setup lab --policy-arn arn:aws:iam::aws:policy/ReadOnlyAccess --max-session-duration 12h
+  tempcreds teardown lab";
 
 const SESSION_EXAMPLES: &str = "\
 Without --duration, a cached session is reused; with it, a new one is started (one MFA
@@ -273,6 +290,66 @@ pub(crate) struct ProfileArgs {
     pub(crate) profile: Option<String>,
     #[command(flatten)]
     pub(crate) opts: ProfileOptions,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SetupArgs {
+    /// Name of the IAM user and of the role (1..64 of A-Z a-z 0-9 _+=,.@-)
+    pub(crate) name: String,
+    /// The role's access policy (JSON), as its inline policy
+    #[arg(long, value_name = "FILE")]
+    pub(crate) policy_file: Option<PathBuf>,
+    /// A managed policy to attach to the role (repeatable, at most 10)
+    #[arg(long, value_name = "ARN")]
+    pub(crate) policy_arn: Vec<String>,
+    /// The role's MaxSessionDuration: 1h..12h
+    #[arg(long, value_name = "DURATION", default_value = "1h")]
+    pub(crate) max_session_duration: String,
+    /// Allow the user to assume the role only with MFA, and set up a virtual MFA device
+    #[arg(long)]
+    pub(crate) require_mfa: bool,
+    /// Also write the MFA device's QR code to this PNG file (0600: it holds the seed)
+    #[arg(long, value_name = "FILE", requires = "require_mfa")]
+    pub(crate) qr_png: Option<PathBuf>,
+    /// The first of two consecutive codes from the new device [default: asked on the terminal]
+    #[arg(long, value_name = "CODE", requires_all = ["require_mfa", "mfa_code2"])]
+    pub(crate) mfa_code1: Option<String>,
+    /// The second code
+    #[arg(long, value_name = "CODE", requires = "mfa_code1")]
+    pub(crate) mfa_code2: Option<String>,
+    /// Write the device's TOTP seed (base32) to this file, 0600 (for automation and tests)
+    #[arg(long, value_name = "FILE", requires = "require_mfa")]
+    pub(crate) totp_secret_out: Option<PathBuf>,
+    /// Credentials-file profile for the new access key [default: NAME]
+    #[arg(long, value_name = "NAME", conflicts_with = "show_secret")]
+    pub(crate) write_profile: Option<String>,
+    /// Print the new access key and its secret in the summary instead of writing a profile
+    #[arg(long)]
+    pub(crate) show_secret: bool,
+    #[command(flatten)]
+    pub(crate) common: ProvisionOptions,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TeardownArgs {
+    /// Name of the IAM user and role that setup created
+    pub(crate) name: String,
+    #[command(flatten)]
+    pub(crate) common: ProvisionOptions,
+}
+
+/// What setup and teardown share.
+#[derive(Debug, Args)]
+pub(crate) struct ProvisionOptions {
+    /// Print the changes and make none
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// Also act on a same-named user or role that tempcreds did not create (or overwrite a profile holding other long-term keys)
+    #[arg(long)]
+    pub(crate) force: bool,
+    /// Profile with the administrator's credentials [default: AWS_PROFILE, then the standard chain]
+    #[arg(long, value_name = "PROFILE")]
+    pub(crate) source_profile: Option<String>,
 }
 
 #[derive(Debug, Args)]

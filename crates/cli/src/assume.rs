@@ -234,7 +234,12 @@ fn resolve(args: &AssumeArgs, env: &Env) -> Result<AssumePlan, Error> {
 
 /// A profile with an access key and no session token holds long-term keys: overwriting it
 /// would destroy credentials that cannot be recovered.
-fn refuse_long_term(text: &str, profile: &str, force: bool, path: &Path) -> Result<(), Error> {
+pub(crate) fn refuse_long_term(
+    text: &str,
+    profile: &str,
+    force: bool,
+    path: &Path,
+) -> Result<(), Error> {
     if force {
         return Ok(());
     }

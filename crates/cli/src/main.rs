@@ -7,6 +7,7 @@ mod common;
 mod console;
 mod inspect;
 mod profiles;
+mod setup;
 mod ui;
 
 use std::io::IsTerminal;
@@ -54,6 +55,8 @@ fn main() -> ExitCode {
         Command::Assume(a) => runtime().block_on(assume::run(a, quiet)),
         Command::Console(c) => runtime().block_on(console::run(c, quiet)),
         Command::Session(a) => runtime().block_on(profiles::session(a, quiet)),
+        Command::Setup(a) => runtime().block_on(setup::setup(a, quiet)),
+        Command::Teardown(a) => runtime().block_on(setup::teardown(a, quiet)),
         Command::Env(a) => runtime().block_on(profiles::env(a, quiet)),
         Command::Exec(a) => profiles::exec(a, quiet),
         Command::CredentialProcess(a) => profiles::credential_process(a, quiet),

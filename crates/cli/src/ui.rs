@@ -130,3 +130,14 @@ pub(crate) fn prompt_mfa_code(serial: &str) -> Result<String, Error> {
     )
     .into())
 }
+
+/// Writes `text` to the terminal itself (`/dev/tty`), not to stdout, which may be captured;
+/// the QR code of a new MFA device goes there. Without a terminal nothing is shown (the
+/// prompt that follows then fails with its own message).
+pub(crate) fn show_on_terminal(text: &str) -> Result<(), Error> {
+    if let Ok(mut tty) = OpenOptions::new().write(true).open("/dev/tty") {
+        let _ = tty.write_all(text.as_bytes());
+        let _ = tty.flush();
+    }
+    Ok(())
+}

@@ -10,6 +10,7 @@ mod error;
 pub mod output;
 pub mod plan;
 pub mod profile;
+pub mod provision;
 pub mod rules;
 pub mod source;
 pub mod sts;

@@ -110,6 +110,24 @@ pub fn set_section(text: &str, name: &str, entries: &[(&str, &str)]) -> Edit {
 }
 
 /// Each section named `name`: (header line, one past its last line).
+/// Removes every `[name]` section: its header and its lines up to the next header. None
+/// when there is no such section.
+pub fn remove_section(text: &str, name: &str) -> Option<String> {
+    let lines = split(text);
+    let ranges = section_ranges(&lines, name);
+    if ranges.is_empty() {
+        return None;
+    }
+    Some(
+        lines
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !ranges.iter().any(|&(s, e)| (s..e).contains(i)))
+            .map(|(_, l)| format!("{}{}", l.text, l.eol))
+            .collect(),
+    )
+}
+
 fn section_ranges(lines: &[Line<'_>], name: &str) -> Vec<(usize, usize)> {
     let headers: Vec<(usize, &str)> = lines
         .iter()

@@ -8,7 +8,7 @@ mod save;
 #[cfg(test)]
 mod tests;
 
-pub use edit::{Edit, set_section};
+pub use edit::{Edit, remove_section, set_section};
 pub use lines::{Section, parse};
 pub use save::{DirLock, lock_dir_of, read_to_string_if_exists, replace_file, update_file};
 

@@ -10,6 +10,9 @@ pub const CHAINED_MAX_SECONDS: u32 = 3600;
 /// GetFederationToken `DurationSeconds`: 900..=129600 (36 hours).
 pub const FEDERATION_MIN_SECONDS: u32 = 900;
 pub const FEDERATION_MAX_SECONDS: u32 = 129_600;
+/// A role's `MaxSessionDuration`: 3600..=43200 (1 to 12 hours).
+pub const ROLE_MAX_SESSION_MIN_SECONDS: u32 = 3600;
+pub const ROLE_MAX_SESSION_MAX_SECONDS: u32 = 43200;
 /// GetSessionToken `DurationSeconds` for IAM users: 900..=129600, default 43200 (12 h).
 /// (The root user's cap of 3600 is AWS's to enforce: only AWS knows who the caller is.)
 pub const SESSION_TOKEN_MIN_SECONDS: u32 = 900;

@@ -15,8 +15,9 @@ mod tests;
 pub use arn::{Partition, RoleArn, partition_of_region, policy_arns, region, role_arn};
 pub use duration::{
     ASSUME_ROLE_DEFAULT_SECONDS, CHAINED_MAX_SECONDS, FEDERATION_MAX_SECONDS,
-    FEDERATION_MIN_SECONDS, SESSION_TOKEN_MAX_SECONDS, SESSION_TOKEN_MIN_SECONDS,
-    assume_role_duration, bounded_duration, parse_duration,
+    FEDERATION_MIN_SECONDS, ROLE_MAX_SESSION_MAX_SECONDS, ROLE_MAX_SESSION_MIN_SECONDS,
+    SESSION_TOKEN_MAX_SECONDS, SESSION_TOKEN_MIN_SECONDS, assume_role_duration, bounded_duration,
+    parse_duration,
 };
 pub use policy::{SESSION_POLICY_MAX_CHARS, session_policies};
 pub use tags::{Tag, tags, transitive_tags};
@@ -131,6 +132,39 @@ pub fn source_identity(flag: &str, value: &str) -> Result<(), Invalid> {
 /// GetFederationToken `Name`: 2..=32 chars of `[\w+=,.@-]`.
 pub fn federated_user_name(flag: &str, value: &str) -> Result<(), Invalid> {
     check(flag, value, 2, 32, is_sts_identifier_char, STS_ID)
+}
+
+/// IAM user and role names (CreateUser, CreateRole): 1..=64 chars of `[\w+=,.@-]`. (A
+/// role name may be longer, but setup gives user and role the same name.)
+pub fn iam_name(flag: &str, value: &str) -> Result<(), Invalid> {
+    check(flag, value, 1, 64, is_sts_identifier_char, STS_ID)
+}
+
+/// A role's inline access policy: JSON, at most 10,240 characters without whitespace (IAM's
+/// quota for a role's inline policies together). Returns the parsed document.
+pub fn role_access_policy(flag: &str, text: &str) -> Result<serde_json::Value, Invalid> {
+    let doc: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| Invalid::new(flag, format!("must be a JSON policy document ({e})")))?;
+    if doc.get("Statement").is_none() {
+        return Err(Invalid::new(
+            flag,
+            "must be an IAM policy document with a Statement",
+        ));
+    }
+    let n = doc
+        .to_string()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .count();
+    if n > 10_240 {
+        return Err(Invalid::new(
+            flag,
+            format!(
+                "must be at most 10240 characters without whitespace (IAM's role inline policy quota; got {n})"
+            ),
+        ));
+    }
+    Ok(doc)
 }
 
 /// A profile name we write as a section header in `~/.aws/credentials`: anything a header

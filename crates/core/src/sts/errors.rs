@@ -13,6 +13,8 @@ use crate::credentials::scrub;
 
 /// What the failed call was about, for choosing a hint.
 pub(crate) struct Context<'a> {
+    /// "STS" or "IAM".
+    pub(crate) service: &'static str,
     pub(crate) operation: &'static str,
     pub(crate) region: &'a str,
     pub(crate) role_arn: Option<String>,
@@ -47,7 +49,7 @@ where
             let message = scrub(&message);
             let hint = hint(&code, &message, ctx);
             Error::Aws {
-                service: "STS",
+                service: ctx.service,
                 operation: ctx.operation,
                 code,
                 message,
@@ -55,7 +57,7 @@ where
             }
         }
         SdkError::TimeoutError(_) => Error::Transport {
-            message: format!("STS {} timed out", ctx.operation),
+            message: format!("{} {} timed out", ctx.service, ctx.operation),
             hint: Some(network_hint(ctx.region)),
         },
         SdkError::DispatchFailure(d) => {
@@ -68,7 +70,8 @@ where
             };
             Error::Transport {
                 message: scrub(&format!(
-                    "STS {} {what}: {}",
+                    "{} {} {what}: {}",
+                    ctx.service,
                     ctx.operation,
                     DisplayErrorContext(&err)
                 )),
@@ -77,7 +80,8 @@ where
         }
         _ => Error::Transport {
             message: scrub(&format!(
-                "STS {} failed: {}",
+                "{} {} failed: {}",
+                ctx.service,
                 ctx.operation,
                 DisplayErrorContext(&err)
             )),
@@ -94,6 +98,9 @@ fn network_hint(region: &str) -> String {
 
 /// The hint for an AWS error code, in the words a user can act on.
 fn hint(code: &str, message: &str, ctx: &Context<'_>) -> Option<String> {
+    if ctx.service == "IAM" {
+        return iam_hint(code, message);
+    }
     let h = match code {
         "InvalidClientTokenId" => "AWS does not know the source access key: check AWS_ACCESS_KEY_ID or the source profile's aws_access_key_id (a just-created key can take a few seconds to work)".to_owned(),
         "SignatureDoesNotMatch" => "the source secret access key does not match its key id, or the keys belong to another partition than the region's (aws, aws-cn, aws-us-gov)".to_owned(),
@@ -118,6 +125,35 @@ fn hint(code: &str, message: &str, ctx: &Context<'_>) -> Option<String> {
         _ => return None,
     };
     Some(h)
+}
+
+/// IAM's errors during setup and teardown (aws-rules.md, "IAM provisioning facts").
+fn iam_hint(code: &str, message: &str) -> Option<String> {
+    let h = match code {
+        "AccessDenied" | "AccessDeniedException" => {
+            "the caller lacks this IAM permission: run setup/teardown with an administrator's credentials (AWS_PROFILE or --source-profile)"
+        }
+        "InvalidClientTokenId" => {
+            "AWS does not know the caller's access key: check AWS_ACCESS_KEY_ID or the profile"
+        }
+        "LimitExceeded" if message.contains("AccessKeysPerUser") => {
+            "the user already has two access keys, IAM's limit: delete one (aws iam delete-access-key) or run teardown"
+        }
+        "LimitExceeded" => {
+            "an IAM quota is reached (policies per role, users, MFA devices): see the message"
+        }
+        "MalformedPolicyDocument" => {
+            "the policy is JSON but not a valid IAM policy: check Version, Statement, Effect, Action and Resource"
+        }
+        "DeleteConflict" => {
+            "IAM still holds something attached to it (a login profile, group, key or policy that tempcreds did not create): remove it, or look with the AWS CLI"
+        }
+        "EntityTemporarilyUnmodifiable" | "ConcurrentModification" => {
+            "IAM is busy with this entity: wait a moment and re-run (setup and teardown are idempotent)"
+        }
+        _ => return None,
+    };
+    Some(h.to_owned())
 }
 
 /// The error for a chain that found no source credentials (or failed to load them).
@@ -173,6 +209,7 @@ mod tests {
 
     fn ctx<'a>(secrets: &'a [SecretString]) -> Context<'a> {
         Context {
+            service: "STS",
             operation: "AssumeRole",
             region: "eu-west-1",
             role_arn: Some("arn:aws:iam::123456789012:role/Lab".into()),

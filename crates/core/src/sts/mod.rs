@@ -7,6 +7,7 @@ mod sdk;
 
 use std::future::Future;
 
+pub(crate) use errors::{Context, RawBody, from_sdk};
 pub use sdk::{SdkSts, SourceSettings};
 
 use crate::rules::{RoleArn, Tag};

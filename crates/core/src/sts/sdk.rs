@@ -31,6 +31,8 @@ pub struct SourceSettings {
 #[derive(Debug)]
 pub struct SdkSts {
     client: aws_sdk_sts::Client,
+    /// The resolved settings and credentials, for other services' clients (IAM).
+    config: aws_config::SdkConfig,
     temporary: bool,
     region: String,
     /// The source secret and token, only to scrub them from error text (never shown).
@@ -116,16 +118,30 @@ impl SdkSts {
         };
         // The client gets the already-resolved credentials: resolving again through the
         // provider would run a credential_process a second time.
-        let sts_config = aws_sdk_sts::config::Builder::from(&config)
+        let config = config
+            .into_builder()
             .credentials_provider(SharedCredentialsProvider::new(creds))
             .build();
         Ok(Self {
-            client: aws_sdk_sts::Client::from_conf(sts_config),
+            client: aws_sdk_sts::Client::from_conf(
+                aws_sdk_sts::config::Builder::from(&config).build(),
+            ),
+            config,
             temporary,
             region: settings.region.clone(),
             secrets,
             source,
         })
+    }
+
+    /// The same caller, endpoint settings and timeouts, for another service's client.
+    pub fn sdk_config(&self) -> &aws_config::SdkConfig {
+        &self.config
+    }
+
+    /// The caller's secrets, only to scrub them from error text.
+    pub(crate) fn secrets(&self) -> &[SecretString] {
+        &self.secrets
     }
 
     /// The caller's own credentials, as resolved from the chain.
@@ -135,6 +151,7 @@ impl SdkSts {
 
     fn context(&self, operation: &'static str) -> Context<'_> {
         Context {
+            service: "STS",
             operation,
             region: &self.region,
             role_arn: None,
