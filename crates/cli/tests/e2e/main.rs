@@ -10,6 +10,7 @@ mod errors;
 mod outputs;
 mod profiles;
 mod sessions;
+mod setup;
 mod support;
 mod validation;
 mod write;
