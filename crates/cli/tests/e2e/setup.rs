@@ -476,3 +476,23 @@ fn the_provisioned_user_can_assume_its_role_and_nothing_else() {
         .fails(1);
     assert!(other.stderr.contains("AccessDenied"), "{}", other.stderr);
 }
+
+#[test]
+fn show_secret_prints_the_key_instead_of_writing_a_profile() {
+    let moto = Moto::start();
+    let sb = admin(&moto);
+    let out = setup(&sb, &["--show-secret"]).ok();
+    let summary = out.json();
+    assert!(summary["AccessKeyId"].as_str().unwrap().starts_with("AKIA"));
+    assert!(!summary["SecretAccessKey"].as_str().unwrap().is_empty());
+    assert_eq!(summary["Profile"], serde_json::Value::Null);
+    assert!(!sb.credentials_file().exists(), "no profile written");
+    let both = sb
+        .tempcreds(&["setup", "lab", "--show-secret", "--write-profile", "x"])
+        .fails(2);
+    assert!(
+        both.stderr.contains("cannot be used with"),
+        "{}",
+        both.stderr
+    );
+}
