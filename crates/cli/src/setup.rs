@@ -19,6 +19,19 @@ use tempcreds_core::{Credentials, Env, Error};
 use crate::args::{ProvisionOptions, SetupArgs, TeardownArgs};
 use crate::{assume, common, ui};
 
+/// `--dry-run`: the changes, one a line, on stdout.
+fn print_plan(command: &str, name: &str, items: &[impl std::fmt::Display]) -> Result<(), Error> {
+    let n = items.len();
+    let mut out = format!(
+        "{command} {name} would make {n} change{}:\n",
+        if n == 1 { "" } else { "s" }
+    );
+    for item in items {
+        out.push_str(&format!("  - {item}\n"));
+    }
+    common::print(&out)
+}
+
 fn refusal(r: Refusal) -> Error {
     let hint = match &r {
         Refusal::NotManaged { .. } => {
@@ -131,16 +144,7 @@ pub(crate) async fn setup(args: &SetupArgs, quiet: bool) -> Result<(), Error> {
     let user_arn = provision::user_arn(&state, &want.name);
     let role_arn = provision::role_arn(&state, &want.name);
     if args.common.dry_run {
-        let mut out = format!(
-            "setup {} would make {} change{}:\n",
-            want.name,
-            changes.len(),
-            if changes.len() == 1 { "" } else { "s" }
-        );
-        for c in &changes {
-            out.push_str(&format!("  - {c}\n"));
-        }
-        return common::print(&out);
+        return print_plan("setup", &want.name, &changes);
     }
     if changes.is_empty() {
         ui::notice(
@@ -346,16 +350,7 @@ pub(crate) async fn teardown(args: &TeardownArgs, quiet: bool) -> Result<(), Err
     }
     let steps = provision::teardown(&args.name, &state, args.common.force).map_err(refusal)?;
     if args.common.dry_run {
-        let mut out = format!(
-            "teardown {} would make {} change{}:\n",
-            args.name,
-            steps.len(),
-            if steps.len() == 1 { "" } else { "s" }
-        );
-        for s in &steps {
-            out.push_str(&format!("  - {s}\n"));
-        }
-        return common::print(&out);
+        return print_plan("teardown", &args.name, &steps);
     }
     if steps.is_empty() {
         ui::notice(

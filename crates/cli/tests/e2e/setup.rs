@@ -15,6 +15,18 @@ fn admin(moto: &Moto) -> Sandbox {
     sb
 }
 
+/// The provisioned user's side: the profile setup wrote is its only source.
+fn learner(moto: &Moto, admin: &Sandbox) -> Sandbox {
+    let mut user = Sandbox::new(&moto.url);
+    user.set(
+        "AWS_SHARED_CREDENTIALS_FILE",
+        admin.credentials_file().to_str().unwrap(),
+    );
+    user.unset("AWS_ACCESS_KEY_ID")
+        .unset("AWS_SECRET_ACCESS_KEY");
+    user
+}
+
 fn names(sb: &Sandbox, args: &[&str]) -> String {
     sb.aws(args)
         .ok()
@@ -107,13 +119,7 @@ fn setup_assume_rerun_update_and_teardown() {
     );
 
     // The written profile, the role from the summary, and the AWS CLI reading the result.
-    let mut user = Sandbox::new(&moto.url);
-    user.set(
-        "AWS_SHARED_CREDENTIALS_FILE",
-        sb.credentials_file().to_str().unwrap(),
-    );
-    user.unset("AWS_ACCESS_KEY_ID")
-        .unset("AWS_SECRET_ACCESS_KEY");
+    let user = learner(&moto, &sb);
     let assumed = user
         .tempcreds(&[
             "assume",
@@ -446,13 +452,7 @@ fn the_provisioned_user_can_assume_its_role_and_nothing_else() {
     setup(&sb, &[]).ok();
     sb.aws(&["iam", "create-role", "--role-name", "other", "--assume-role-policy-document", &format!(r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{USER}"}},"Action":"sts:AssumeRole"}}]}}"#)]).ok();
 
-    let mut user = Sandbox::new(&moto.url);
-    user.set(
-        "AWS_SHARED_CREDENTIALS_FILE",
-        sb.credentials_file().to_str().unwrap(),
-    );
-    user.unset("AWS_ACCESS_KEY_ID")
-        .unset("AWS_SECRET_ACCESS_KEY");
+    let user = learner(&moto, &sb);
     user.tempcreds(&[
         "assume",
         "-r",
