@@ -316,11 +316,12 @@ fn write_key(
     let written = awsfile::update_file(cred_file, |current| {
         assume::refuse_long_term(current, profile, force, cred_file)?;
         // Temporary credentials that were in this profile must not sit beside the new keys.
-        let base = awsfile::remove_section(current, profile).filter(|_| {
-            awsfile::parse(current)
-                .iter()
-                .any(|s| s.name == profile && s.get("aws_session_token").is_some())
-        });
+        let had_token = awsfile::parse(current)
+            .iter()
+            .any(|s| s.name == profile && s.get("aws_session_token").is_some());
+        let base = had_token
+            .then(|| awsfile::remove_section(current, profile))
+            .flatten();
         Ok(Some(
             awsfile::set_section(base.as_deref().unwrap_or(current), profile, &pairs).text,
         ))

@@ -11,6 +11,8 @@ mod outputs;
 mod profiles;
 mod sessions;
 mod setup;
+mod setup_mfa;
+mod setup_rules;
 mod support;
 mod validation;
 mod write;

@@ -43,17 +43,7 @@ fn assume_profile_reuses_the_mfa_session_and_writes_where_asked() {
         "{}",
         out.stderr
     );
-    let who = sb.aws(&[
-        "sts",
-        "get-caller-identity",
-        "--profile",
-        "lab1-keys",
-        "--region",
-        "eu-west-1",
-        "--output",
-        "json",
-    ]);
-    assert_eq!(who.ok().json()["Arn"], LAB1);
+    assert_eq!(sb.aws_caller_arn("lab1-keys"), LAB1);
     assert_eq!(codes_used(&sb), 1);
     // What a profile already says cannot be given again; nothing is sent or written.
     let before = std::fs::read(sb.credentials_file()).unwrap();
@@ -190,34 +180,17 @@ fn the_mfa_code_is_asked_on_the_terminal_while_stdout_is_captured() {
     let sb = profiles_at(&moto.url);
     let captured = sb.path("stdout.json");
     let script = r#"
-import os, pty, sys
-pid, fd = pty.fork()
-if pid == 0:
-    out = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.dup2(out, 1)
-    os.execv(sys.argv[2], sys.argv[2:])
-seen = b""
-while b"MFA code for" not in seen:
-    seen += os.read(fd, 1024)
-os.write(fd, b"12345\n")             # five digits: asked again
-while seen.count(b"MFA code for") < 2:
-    seen += os.read(fd, 1024)
-os.write(fd, b"123456\n")
-while True:
-    try:
-        chunk = os.read(fd, 1024)
-    except OSError:
-        break
-    if not chunk:
-        break
-    seen += chunk
-_, status = os.waitpid(pid, 0)
-sys.stderr.write(seen.decode())
-sys.exit(os.waitstatus_to_exitcode(status))
+import sys
+from pty_session import Session
+s = Session(sys.argv[2:], stdout_path=sys.argv[1])
+s.expect(b"MFA code for")
+s.send("12345")                      # five digits: asked again
+s.expect(b"MFA code for", count=2)
+s.send("123456")
+s.finish()
 "#;
     let run = Run::of(
-        sb.command(venv().join("bin/python"))
-            .args(["-c", script])
+        sb.pty_python(script)
             .arg(&captured)
             .args([tempcreds_bin().as_str(), "credential-process", "tty"])
             .output()

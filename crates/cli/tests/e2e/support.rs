@@ -210,8 +210,24 @@ impl Sandbox {
             "--output",
             "json",
         ]);
+        // The CLI insists on a region; a sandbox for profiles may have none set.
+        if !self.env.contains_key("AWS_DEFAULT_REGION") {
+            c.args(["--region", "us-east-1"]);
+        }
         let run = Run::of(c.output().expect("run aws")).ok();
         run.json()["Arn"].as_str().unwrap_or_default().to_owned()
+    }
+
+    /// A Python `script` that drives a command through a pseudo-terminal with
+    /// tests/fakes/pty_session.py (importable as `pty_session`); add its arguments.
+    pub fn pty_python(&self, script: &str) -> Command {
+        let mut c = self.command(venv().join("bin/python"));
+        c.env(
+            "PYTHONPATH",
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fakes"),
+        )
+        .args(["-c", script]);
+        c
     }
 
     pub fn python(&self, script: &str) -> Run {

@@ -10,7 +10,10 @@ mod tests;
 
 pub use edit::{Edit, remove_section, set_section};
 pub use lines::{Section, parse};
-pub use save::{DirLock, lock_dir_of, read_to_string_if_exists, replace_file, update_file};
+pub use save::{
+    DirLock, lock_dir_of, read_to_string_if_exists, remove_file_if_exists, replace_file,
+    update_file,
+};
 
 /// The key, ignored by the AWS CLI and SDKs, in which the expiry of temporary credentials is
 /// recorded next to them. It is the name other credential helpers (saml2aws, gimme-aws-creds,

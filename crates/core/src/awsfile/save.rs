@@ -43,6 +43,14 @@ pub fn update_file(
     Ok(target)
 }
 
+/// Removes a file; one that is already gone is fine (forgetting is idempotent).
+pub fn remove_file_if_exists(path: &Path) -> Result<(), Error> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(Error::file("remove", path, e)),
+        _ => Ok(()),
+    }
+}
+
 /// Replaces a file's content (bytes, e.g. an encrypted cache entry) the same safe way:
 /// private directory, lock, 0600 temporary file, fsync, rename.
 pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<PathBuf, Error> {

@@ -100,12 +100,7 @@ impl KeyStore {
     pub fn forget(&self) -> Result<(), Error> {
         match self {
             KeyStore::Keyring { description, .. } => keyring::forget(description),
-            KeyStore::File(path) => match std::fs::remove_file(path) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                    Err(Error::file("remove", path, e))
-                }
-                _ => Ok(()),
-            },
+            KeyStore::File(path) => crate::awsfile::remove_file_if_exists(path),
         }
     }
 
@@ -180,8 +175,11 @@ mod keyring {
         )
     }
 
+    /// The user keyring, looked up once per process: `auto` asks whether it is there, then
+    /// the key is read from it, and a credential_process hit should not pay twice.
     pub(super) fn user_ring() -> Result<KeyRing, KeyError> {
-        KeyRing::from_special_id(KeyRingIdentifier::User, true)
+        static RING: std::sync::OnceLock<Result<KeyRing, KeyError>> = std::sync::OnceLock::new();
+        *RING.get_or_init(|| KeyRing::from_special_id(KeyRingIdentifier::User, true))
     }
 
     fn failed(what: &'static str, e: KeyError) -> Error {

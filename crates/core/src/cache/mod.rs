@@ -25,7 +25,7 @@ pub use key::CacheKey;
 pub use keystore::KeyStore;
 
 use crate::awsfile::paths::home;
-use crate::awsfile::replace_file;
+use crate::awsfile::{remove_file_if_exists, replace_file};
 use crate::env::Env;
 use crate::{Credentials, Error, Origin};
 
@@ -171,13 +171,7 @@ impl Cache {
 
     /// Removes one entry (absent is fine).
     pub fn remove(&self, key: &CacheKey) -> Result<(), Error> {
-        let path = self.path(key);
-        match std::fs::remove_file(&path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                Err(Error::file("remove", &path, e))
-            }
-            _ => Ok(()),
-        }
+        remove_file_if_exists(&self.path(key))
     }
 
     /// Forgets everything: every entry file (readable or not) and the key. Returns how
@@ -187,7 +181,7 @@ impl Cache {
         if let Ok(dir) = std::fs::read_dir(&self.dir) {
             for file in dir.filter_map(Result::ok).map(|e| e.path()) {
                 if file.extension().is_some_and(|x| x == "cred") {
-                    std::fs::remove_file(&file).map_err(|e| Error::file("remove", &file, e))?;
+                    remove_file_if_exists(&file)?;
                 }
             }
         }
@@ -199,7 +193,7 @@ impl Cache {
     pub fn clear(&self, which: impl Fn(&Entry) -> bool) -> Result<usize, Error> {
         let mut n = 0;
         for e in self.entries().into_iter().filter(|e| which(e)) {
-            std::fs::remove_file(&e.file).map_err(|err| Error::file("remove", &e.file, err))?;
+            remove_file_if_exists(&e.file)?;
             n += 1;
         }
         Ok(n)

@@ -27,7 +27,7 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<bool, Error>>,
 {
-    let start = Instant::now();
+    let (start, limit) = (Instant::now(), limit());
     let mut delay = Duration::from_millis(500);
     let mut told = false;
     loop {
@@ -40,7 +40,7 @@ where
             ));
             told = true;
         }
-        if start.elapsed() + delay > limit() {
+        if start.elapsed() + delay > limit {
             return Err(Error::Transport {
                 message: format!(
                     "gave up waiting for {what} after {} s",
