@@ -21,13 +21,26 @@ fn limit() -> Duration {
 pub async fn until_consistent<F, Fut>(
     what: &str,
     waiting: &(dyn Fn(&str) + Send + Sync),
+    attempt: F,
+) -> Result<(), Error>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<bool, Error>>,
+{
+    within(limit(), what, waiting, attempt).await
+}
+
+async fn within<F, Fut>(
+    limit: Duration,
+    what: &str,
+    waiting: &(dyn Fn(&str) + Send + Sync),
     mut attempt: F,
 ) -> Result<(), Error>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<bool, Error>>,
 {
-    let (start, limit) = (Instant::now(), limit());
+    let start = Instant::now();
     let mut delay = Duration::from_millis(500);
     let mut told = false;
     loop {
@@ -58,5 +71,82 @@ where
         );
         tokio::time::sleep(delay).await;
         delay = (delay * 2).min(Duration::from_secs(8));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+
+    fn told() -> (Mutex<Vec<String>>, impl Fn(&Mutex<Vec<String>>, &str)) {
+        (Mutex::new(Vec::new()), |m: &Mutex<Vec<String>>, s: &str| {
+            m.lock().expect("lock").push(s.to_owned());
+        })
+    }
+
+    #[tokio::test]
+    async fn gives_up_after_the_limit_with_a_hint_to_rerun() {
+        let (messages, push) = told();
+        let waiting = |s: &str| push(&messages, s);
+        let mut attempts = 0;
+        let err = within(Duration::from_millis(700), "the role", &waiting, || {
+            attempts += 1;
+            async { Ok(false) }
+        })
+        .await
+        .expect_err("never consistent");
+        // 0 ms: try, sleep 500 ms; 500 ms: try, next sleep (1 s) would pass 700 ms: give up.
+        assert_eq!(attempts, 2);
+        assert_eq!(err.exit_code(), 1);
+        let text = err.to_string();
+        assert!(text.contains("gave up waiting for the role"), "{text}");
+        let hint = err.hint().unwrap_or_default().to_owned();
+        assert!(hint.contains("run the same setup again"), "{hint}");
+        assert!(hint.contains("TEMPCREDS_IAM_WAIT"), "{hint}");
+        let said = messages.lock().expect("lock").clone();
+        assert_eq!(
+            said,
+            ["waiting for the role (IAM is eventually consistent)…"]
+        );
+    }
+
+    #[tokio::test]
+    async fn retries_until_consistent_and_tells_once() {
+        let (messages, push) = told();
+        let waiting = |s: &str| push(&messages, s);
+        let mut attempts = 0;
+        within(Duration::from_secs(10), "the key", &waiting, || {
+            attempts += 1;
+            let now = attempts;
+            async move { Ok(now == 3) }
+        })
+        .await
+        .expect("consistent on the third try");
+        assert_eq!(attempts, 3);
+        assert_eq!(messages.lock().expect("lock").len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_real_error_is_not_retried() {
+        let waiting = |_: &str| panic!("a real error is not a wait");
+        let mut attempts = 0;
+        let err = within(Duration::from_secs(10), "the key", &waiting, || {
+            attempts += 1;
+            async { Err(Error::refused("boom", None)) }
+        })
+        .await
+        .expect_err("passes the error through");
+        assert_eq!(attempts, 1);
+        assert_eq!(err.exit_code(), 2);
+    }
+
+    #[tokio::test]
+    async fn consistent_at_once_says_nothing() {
+        let waiting = |_: &str| panic!("nothing to wait for");
+        within(Duration::ZERO, "the key", &waiting, || async { Ok(true) })
+            .await
+            .expect("consistent");
     }
 }
