@@ -80,15 +80,13 @@ mod tests {
 
     use super::*;
 
-    fn told() -> (Mutex<Vec<String>>, impl Fn(&Mutex<Vec<String>>, &str)) {
-        (Mutex::new(Vec::new()), |m: &Mutex<Vec<String>>, s: &str| {
-            m.lock().expect("lock").push(s.to_owned());
-        })
+    fn push(messages: &Mutex<Vec<String>>, message: &str) {
+        messages.lock().expect("lock").push(message.to_owned());
     }
 
     #[tokio::test]
     async fn gives_up_after_the_limit_with_a_hint_to_rerun() {
-        let (messages, push) = told();
+        let messages = Mutex::new(Vec::new());
         let waiting = |s: &str| push(&messages, s);
         let mut attempts = 0;
         let err = within(Duration::from_millis(700), "the role", &waiting, || {
@@ -114,7 +112,7 @@ mod tests {
 
     #[tokio::test]
     async fn retries_until_consistent_and_tells_once() {
-        let (messages, push) = told();
+        let messages = Mutex::new(Vec::new());
         let waiting = |s: &str| push(&messages, s);
         let mut attempts = 0;
         within(Duration::from_secs(10), "the key", &waiting, || {
