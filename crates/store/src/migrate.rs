@@ -1,0 +1,120 @@
+//! The schema, as numbered migrations run at start. Several brokers may start at once on
+//! one PostgreSQL: they take turns on an advisory lock (even `CREATE TABLE IF NOT EXISTS`
+//! races there). Each migration runs in its own transaction with its version row, and a
+//! failed one is re-checked (another SQLite process may have won the write lock). The DDL is
+//! the common subset of SQLite and PostgreSQL (TEXT, BIGINT; times are unix seconds), so
+//! one list serves both.
+
+use sqlx::{AnyConnection, AnyPool, Connection, Row};
+
+use crate::sql::Backend;
+use crate::{Result, StoreError};
+
+/// Any fixed number: the key of the advisory lock the brokers migrate under.
+const LOCK_KEY: i64 = 0x7465_6d70_6372_6473;
+
+/// Append only: a released migration is never edited.
+const MIGRATIONS: &[(i64, &[&str])] = &[(
+    1,
+    &[
+        "CREATE TABLE users (
+            name TEXT PRIMARY KEY,
+            admin BIGINT NOT NULL,
+            created_at BIGINT NOT NULL,
+            revoked_at BIGINT
+        )",
+        "CREATE TABLE grants (
+            user_name TEXT NOT NULL REFERENCES users(name),
+            role TEXT NOT NULL,
+            PRIMARY KEY (user_name, role)
+        )",
+        "CREATE TABLE tokens (
+            id TEXT PRIMARY KEY,
+            user_name TEXT NOT NULL REFERENCES users(name),
+            hash TEXT NOT NULL,
+            created_at BIGINT NOT NULL
+        )",
+        "CREATE TABLE sessions (
+            user_name TEXT NOT NULL REFERENCES users(name),
+            role TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            session_name TEXT NOT NULL,
+            access_key_id TEXT NOT NULL,
+            expires_at BIGINT NOT NULL,
+            client_addr TEXT NOT NULL,
+            issued_at BIGINT NOT NULL
+        )",
+        "CREATE INDEX sessions_by_user ON sessions (user_name, issued_at)",
+    ],
+)];
+
+async fn applied(conn: &mut AnyConnection) -> Result<Vec<i64>> {
+    let rows = sqlx::query("SELECT version FROM tempcreds_migrations")
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| r.try_get::<i64, _>(0).map_err(StoreError::from))
+        .collect()
+}
+
+pub(crate) async fn run(pool: &AnyPool, backend: Backend, now: i64) -> Result<()> {
+    let mut conn = pool.acquire().await?;
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(LOCK_KEY)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let outcome = run_locked(&mut conn, now).await;
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(LOCK_KEY)
+            .execute(&mut *conn)
+            .await?;
+    }
+    outcome
+}
+
+async fn run_locked(conn: &mut AnyConnection, now: i64) -> Result<()> {
+    sqlx::query(
+        "CREATE TABLE IF NOT EXISTS tempcreds_migrations (
+            version BIGINT PRIMARY KEY,
+            applied_at BIGINT NOT NULL
+        )",
+    )
+    .execute(&mut *conn)
+    .await?;
+    for (version, statements) in MIGRATIONS {
+        if applied(conn).await?.contains(version) {
+            continue;
+        }
+        let outcome: Result<()> = async {
+            let mut tx = conn.begin().await?;
+            // The version row first: a concurrent starter blocks on it (PostgreSQL) or on
+            // the write lock (SQLite) instead of failing half-way through the DDL.
+            sqlx::query("INSERT INTO tempcreds_migrations (version, applied_at) VALUES ($1, $2)")
+                .bind(*version)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            for sql in *statements {
+                sqlx::query(sql).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        }
+        .await;
+        if let Err(e) = outcome {
+            if applied(conn).await?.contains(version) {
+                tracing::info!(version, "migration applied by another broker");
+                continue;
+            }
+            return Err(StoreError::Migration {
+                version: *version,
+                message: e.to_string(),
+            });
+        }
+        tracing::info!(version, "migration applied");
+    }
+    Ok(())
+}

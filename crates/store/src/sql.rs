@@ -1,0 +1,298 @@
+//! `Store` on sqlx's `any` driver: one set of runtime queries (`$N` placeholders, which both
+//! SQLite and PostgreSQL take) for both databases. SQLite files are created 0600 and run in
+//! WAL mode, so the broker's readers never wait for its audit writes.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+
+use crate::{Result, Session, Store, StoreError, TokenRecord, User, migrate};
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of(url: &str) -> Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::BadUrl(redact_url(url)))
+        }
+    }
+}
+
+/// A database URL may hold a password: errors show the URL without it.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://…@{}", &url[..s], &url[at + 1..]),
+        _ => url.to_owned(),
+    }
+}
+
+/// The store on an open connection pool.
+#[derive(Debug, Clone)]
+pub struct SqlStore {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+/// Creates the SQLite file 0600 before sqlx opens it (it would use the umask): it holds
+/// token hashes and the audit log.
+fn create_sqlite_file(url: &str) -> Result<String> {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Ok(url.to_owned());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let created = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path);
+        match created {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => {
+                return Err(StoreError::Db(sqlx::Error::Configuration(
+                    format!("cannot create the database file {path}: {e}").into(),
+                )));
+            }
+        }
+    }
+    Ok(format!("sqlite://{path}"))
+}
+
+impl SqlStore {
+    /// Connects (`sqlite:PATH` or `postgres://…`) and runs the migrations.
+    pub async fn open(url: &str) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::of(url)?;
+        let url = match backend {
+            Backend::Sqlite => create_sqlite_file(url)?,
+            Backend::Postgres => url.to_owned(),
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 16 })
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL: readers do not block on the audit writes; busy_timeout: a
+                        // writer waits for another instead of failing with SQLITE_BUSY.
+                        sqlx::query("PRAGMA journal_mode = WAL")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA busy_timeout = 5000")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA foreign_keys = ON")
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await?;
+        migrate::run(&pool, backend, now()).await?;
+        Ok(Self { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Checks the database answers (for `/healthz`).
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn roles_of(&self, name: &str) -> Result<Vec<String>> {
+        let rows = sqlx::query("SELECT role FROM grants WHERE user_name = $1 ORDER BY role")
+            .bind(name)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| r.try_get::<String, _>(0).map_err(StoreError::from))
+            .collect()
+    }
+
+    async fn user_from(&self, row: &AnyRow) -> Result<User> {
+        let name: String = row.try_get("name")?;
+        Ok(User {
+            roles: self.roles_of(&name).await?,
+            admin: row.try_get::<i64, _>("admin")? != 0,
+            created_at: row.try_get("created_at")?,
+            revoked_at: row.try_get("revoked_at")?,
+            name,
+        })
+    }
+}
+
+const USER_COLUMNS: &str = "name, admin, created_at, revoked_at";
+
+impl Store for SqlStore {
+    async fn add_user(&self, user: &User, token: &TokenRecord) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let taken = sqlx::query("SELECT 1 FROM users WHERE name = $1")
+            .bind(&user.name)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if taken.is_some() {
+            return Err(StoreError::UserExists(user.name.clone()));
+        }
+        sqlx::query("INSERT INTO users (name, admin, created_at, revoked_at) VALUES ($1, $2, $3, NULL)")
+            .bind(&user.name)
+            .bind(i64::from(user.admin))
+            .bind(user.created_at)
+            .execute(&mut *tx)
+            .await?;
+        for role in &user.roles {
+            sqlx::query("INSERT INTO grants (user_name, role) VALUES ($1, $2)")
+                .bind(&user.name)
+                .bind(role)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("INSERT INTO tokens (id, user_name, hash, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(&token.id)
+            .bind(&user.name)
+            .bind(&token.hash_hex)
+            .bind(user.created_at)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn user(&self, name: &str) -> Result<Option<User>> {
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE name = $1"))
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(r) => Ok(Some(self.user_from(&r).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn users(&self) -> Result<Vec<User>> {
+        let rows = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY name"))
+            .fetch_all(&self.pool)
+            .await?;
+        let mut users = Vec::with_capacity(rows.len());
+        for r in &rows {
+            users.push(self.user_from(r).await?);
+        }
+        Ok(users)
+    }
+
+    async fn token(&self, id: &str) -> Result<Option<(User, TokenRecord)>> {
+        let row = sqlx::query("SELECT user_name, hash FROM tokens WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let name: String = row.try_get("user_name")?;
+        let record = TokenRecord {
+            id: id.to_owned(),
+            hash_hex: row.try_get("hash")?,
+        };
+        Ok(self.user(&name).await?.map(|u| (u, record)))
+    }
+
+    async fn revoke(&self, name: &str, at: i64) -> Result<bool> {
+        if self.user(name).await?.is_none() {
+            return Err(StoreError::NoUser(name.to_owned()));
+        }
+        let done = sqlx::query("UPDATE users SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL")
+            .bind(at)
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn grant(&self, name: &str, roles: &[String]) -> Result<()> {
+        let user = self
+            .user(name)
+            .await?
+            .ok_or_else(|| StoreError::NoUser(name.to_owned()))?;
+        let mut tx = self.pool.begin().await?;
+        for role in roles.iter().filter(|r| !user.may_use(r)) {
+            sqlx::query("INSERT INTO grants (user_name, role) VALUES ($1, $2)")
+                .bind(name)
+                .bind(role)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn record(&self, s: &Session) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO sessions (user_name, role, kind, session_name, access_key_id, expires_at, client_addr, issued_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&s.user)
+        .bind(&s.role)
+        .bind(&s.kind)
+        .bind(&s.session_name)
+        .bind(&s.access_key_id)
+        .bind(s.expires_at)
+        .bind(&s.client_addr)
+        .bind(s.issued_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn sessions(&self, user: Option<&str>) -> Result<Vec<Session>> {
+        const COLUMNS: &str = "SELECT user_name, role, kind, session_name, access_key_id, expires_at, client_addr, issued_at FROM sessions";
+        let query = match user {
+            Some(_) => format!("{COLUMNS} WHERE user_name = $1 ORDER BY issued_at DESC, access_key_id"),
+            None => format!("{COLUMNS} ORDER BY issued_at DESC, access_key_id"),
+        };
+        let mut q = sqlx::query(&query);
+        if let Some(u) = user {
+            q = q.bind(u);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Session {
+                    user: r.try_get("user_name")?,
+                    role: r.try_get("role")?,
+                    kind: r.try_get("kind")?,
+                    session_name: r.try_get("session_name")?,
+                    access_key_id: r.try_get("access_key_id")?,
+                    expires_at: r.try_get("expires_at")?,
+                    client_addr: r.try_get("client_addr")?,
+                    issued_at: r.try_get("issued_at")?,
+                })
+            })
+            .collect()
+    }
+}
