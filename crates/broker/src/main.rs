@@ -1,2 +1,92 @@
-//! placeholder
-fn main() {}
+//! tempcreds-broker: the multi-user service that vends per-learner temporary credentials and
+//! console links (`serve`), and the operator's commands on its users (`user add|grant|
+//! revoke|list`). Exit codes as the CLI's: 2 for input found wrong locally, 1 for AWS,
+//! database and network failures.
+
+mod api;
+mod app;
+mod auth;
+mod cli;
+mod config;
+mod error;
+mod limit;
+mod metrics;
+mod revoke;
+mod token;
+mod vend;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::Parser;
+use tracing::level_filters::LevelFilter;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::prelude::*;
+
+/// A failure: the message, an optional hint, and the exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    pub hint: Option<String>,
+    pub code: u8,
+}
+
+impl Failure {
+    pub fn input(message: impl Into<String>, hint: Option<&str>) -> Self {
+        Self {
+            message: message.into(),
+            hint: hint.map(str::to_owned),
+            code: 2,
+        }
+    }
+
+    pub fn runtime(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            hint: None,
+            code: 1,
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => LevelFilter::INFO,
+        _ => LevelFilter::DEBUG,
+    };
+    let filter = Targets::new()
+        .with_target("tempcreds_broker", level)
+        .with_target("tempcreds_core", level)
+        .with_target("tempcreds_store", level);
+    let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(ansi)
+                .with_filter(filter),
+        )
+        .init();
+}
+
+fn main() -> ExitCode {
+    let args = cli::Args::parse();
+    init_logging(args.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(cli::run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("error: {}", f.message);
+            if let Some(h) = f.hint {
+                eprintln!("hint: {h}");
+            }
+            ExitCode::from(f.code)
+        }
+    }
+}

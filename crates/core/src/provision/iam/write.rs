@@ -188,6 +188,24 @@ impl SdkIam {
         .await
     }
 
+    /// Puts an inline policy on a role (the broker's revocation deny policy).
+    pub async fn put_role_policy(
+        &self,
+        role: &str,
+        policy_name: &str,
+        doc: &Value,
+    ) -> Result<(), Error> {
+        self.client
+            .put_role_policy()
+            .role_name(role)
+            .policy_name(policy_name)
+            .policy_document(doc.to_string())
+            .send()
+            .await
+            .map_err(self.err("PutRolePolicy"))?;
+        Ok(())
+    }
+
     pub async fn enable_mfa(
         &self,
         name: &str,

@@ -1,0 +1,87 @@
+//! The broker's state and its HTTP service: the routes, the limits around them (body size,
+//! request timeout), serving on a listener with graceful shutdown (in-flight requests
+//! finish; new connections are refused).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use tempcreds_core::provision::iam::SdkIam;
+use tempcreds_core::sts::SdkSts;
+use tempcreds_store::SqlStore;
+use tokio::net::TcpListener;
+use tower_http::timeout::TimeoutLayer;
+
+use crate::api;
+use crate::config::Config;
+use crate::limit::Limiter;
+use crate::metrics::Metrics;
+
+/// Everything a request handler needs.
+#[derive(Debug)]
+pub struct App {
+    pub config: Config,
+    pub store: SqlStore,
+    pub sts: SdkSts,
+    pub iam: SdkIam,
+    pub limiter: Limiter,
+    pub metrics: Metrics,
+}
+
+pub fn router(app: Arc<App>) -> Router {
+    let limit = app.config.max_body_bytes;
+    Router::new()
+        .route("/", get(api::page))
+        .route("/app.js", get(api::script))
+        .route("/healthz", get(api::healthz))
+        .route("/openapi.json", get(api::openapi))
+        .route("/metrics", get(api::metrics))
+        .route("/v1/login", post(api::login))
+        .route("/v1/logout", post(api::logout))
+        .route("/v1/me", get(api::me))
+        .route("/v1/credentials/{role}", post(api::credentials))
+        .route("/v1/ecs/{role}", get(api::ecs))
+        .route("/v1/console/{role}", get(api::console))
+        .route("/v1/sessions", get(api::sessions))
+        .route("/v1/admin/users/{name}/revoke", post(api::revoke))
+        .fallback(api::not_found)
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(30),
+        ))
+        .with_state(app)
+}
+
+/// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
+pub async fn serve(app: Arc<App>, listener: TcpListener) -> std::io::Result<()> {
+    let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+    tracing::info!("shutting down: finishing in-flight requests");
+}

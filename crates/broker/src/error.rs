@@ -1,0 +1,99 @@
+//! What a failed request answers: a status and a one-line JSON `{"error", "hint"}`. AWS
+//! being unreachable or throttling is 503 with `Retry-After` (the client should simply try
+//! again); AWS refusing is 502 with AWS's code; nothing is ever a 500 with a stack trace,
+//! and no message holds a secret (the core's errors are scrubbed already).
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use tempcreds_core::Error as CoreError;
+use tempcreds_store::StoreError;
+
+#[derive(Debug)]
+pub enum ApiError {
+    Unauthorized,
+    Forbidden(String),
+    NotFound(String),
+    BadRequest(String),
+    RateLimited { retry_after: u64 },
+    Unavailable { message: String, retry_after: u64 },
+    Upstream(String),
+}
+
+/// STS codes that mean "not now" rather than "no".
+const TRANSIENT: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "ServiceUnavailable",
+    "InternalFailure",
+    "InternalError",
+    "IDPCommunicationError",
+];
+
+impl From<CoreError> for ApiError {
+    fn from(e: CoreError) -> Self {
+        match &e {
+            CoreError::Transport { .. } => ApiError::Unavailable {
+                message: format!("AWS is unreachable: {e}"),
+                retry_after: 5,
+            },
+            CoreError::Aws { code, .. } if TRANSIENT.contains(&code.as_str()) => {
+                ApiError::Unavailable {
+                    message: e.to_string(),
+                    retry_after: 5,
+                }
+            }
+            CoreError::Aws { .. } => ApiError::Upstream(e.to_string()),
+            CoreError::Invalid(_) | CoreError::Refused { .. } => {
+                ApiError::BadRequest(e.to_string())
+            }
+            CoreError::File { .. } => ApiError::Upstream(e.to_string()),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        tracing::error!(error = %e, "store");
+        ApiError::Unavailable {
+            message: "the broker's database is unavailable".to_owned(),
+            retry_after: 2,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, message, retry_after) = match self {
+            ApiError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "a valid broker token is required (Authorization: Bearer TOKEN)".to_owned(),
+                None,
+            ),
+            ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, m, None),
+            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m, None),
+            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m, None),
+            ApiError::RateLimited { retry_after } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too many requests: slow down".to_owned(),
+                Some(retry_after),
+            ),
+            ApiError::Unavailable {
+                message,
+                retry_after,
+            } => (StatusCode::SERVICE_UNAVAILABLE, message, Some(retry_after)),
+            ApiError::Upstream(m) => (StatusCode::BAD_GATEWAY, m, None),
+        };
+        let mut resp = (status, axum::Json(json!({ "error": message }))).into_response();
+        if let Some(secs) = retry_after {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        resp
+    }
+}
