@@ -34,7 +34,8 @@ fn no_store(mut resp: Response) -> Response {
 }
 
 fn expiration(c: &Credentials) -> Value {
-    c.expiration.map_or(Value::Null, |t| Value::from(rfc3339(t)))
+    c.expiration
+        .map_or(Value::Null, |t| Value::from(rfc3339(t)))
 }
 
 pub async fn page() -> impl IntoResponse {
@@ -86,7 +87,11 @@ pub struct Login {
 }
 
 fn cookie(app: &App, value: &str, max_age: i64) -> HeaderValue {
-    let secure = if app.config.tls.is_some() { "; Secure" } else { "" };
+    let secure = if app.config.tls.is_some() {
+        "; Secure"
+    } else {
+        ""
+    };
     HeaderValue::from_str(&format!(
         "{}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}",
         auth::COOKIE
@@ -98,7 +103,9 @@ fn cookie(app: &App, value: &str, max_age: i64) -> HeaderValue {
 /// scripts never hold it after this call and other sites cannot use it.
 pub async fn login(State(app): Shared, Json(body): Json<Login>) -> Result<Response, ApiError> {
     let token = SecretString::from(body.token);
-    let user = auth::user_of(&app, &token).await.inspect_err(|_| app.metrics.auth_failure())?;
+    let user = auth::user_of(&app, &token)
+        .await
+        .inspect_err(|_| app.metrics.auth_failure())?;
     let secret = secrecy::ExposeSecret::expose_secret(&token);
     let mut resp = Json(json!({ "name": user.name })).into_response();
     resp.headers_mut()
@@ -120,7 +127,9 @@ pub async fn me(State(app): Shared, Authed(user): Authed) -> Json<Value> {
         .filter_map(|r| app.config.roles.get(r))
         .map(|r| json!({ "name": r.name, "arn": r.arn.to_string(), "max_duration_seconds": r.max_duration }))
         .collect();
-    Json(json!({ "name": user.name, "admin": user.admin, "roles": roles, "region": app.config.region }))
+    Json(
+        json!({ "name": user.name, "admin": user.admin, "roles": roles, "region": app.config.region }),
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -139,7 +148,15 @@ pub async fn credentials(
     Query(q): Query<VendQuery>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
 ) -> Result<Response, ApiError> {
-    let got = vend::vend(&app, &user, &role, q.duration.as_deref(), Kind::Credentials, &addr.ip().to_string()).await?;
+    let got = vend::vend(
+        &app,
+        &user,
+        &role,
+        q.duration.as_deref(),
+        Kind::Credentials,
+        &addr.ip().to_string(),
+    )
+    .await?;
     let c = &got.credentials;
     Ok(no_store(
         Json(json!({
@@ -200,19 +217,31 @@ pub async fn console(
         logout_first: false,
         federation_override: app.config.federation_endpoint.clone(),
     };
-    let link = console::prepare(arn.partition, &region, &opts).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let got = vend::vend(&app, &user, &role, q.duration.as_deref(), Kind::Console, &addr.ip().to_string()).await?;
+    let link = console::prepare(arn.partition, &region, &opts)
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let got = vend::vend(
+        &app,
+        &user,
+        &role,
+        q.duration.as_deref(),
+        Kind::Console,
+        &addr.ip().to_string(),
+    )
+    .await?;
     let chained = app.sts.caller_is_temporary();
     let duration = console::session_duration(Origin::AssumedRole { chained }, None)?;
     let url = link.mint(&got.credentials, duration).await?;
-    let location = HeaderValue::from_str(&url).map_err(|_| ApiError::Upstream("the sign-in link is not a valid header".to_owned()))?;
+    let location = HeaderValue::from_str(&url)
+        .map_err(|_| ApiError::Upstream("the sign-in link is not a valid header".to_owned()))?;
     let mut resp = StatusCode::FOUND.into_response();
     resp.headers_mut().insert(header::LOCATION, location);
     Ok(no_store(resp))
 }
 
 fn session_json(s: &Session) -> Value {
-    let time = |t: i64| OffsetDateTime::from_unix_timestamp(t).map_or(Value::Null, |t| Value::from(rfc3339(t)));
+    let time = |t: i64| {
+        OffsetDateTime::from_unix_timestamp(t).map_or(Value::Null, |t| Value::from(rfc3339(t)))
+    };
     json!({
         "user": s.user, "role": s.role, "kind": s.kind, "session_name": s.session_name,
         "access_key_id": s.access_key_id, "expires_at": time(s.expires_at),
@@ -222,9 +251,15 @@ fn session_json(s: &Session) -> Value {
 
 /// The audit log: a user's own sessions; an administrator's view is everyone's.
 pub async fn sessions(State(app): Shared, Authed(user): Authed) -> Result<Json<Value>, ApiError> {
-    let whose = if user.admin { None } else { Some(user.name.as_str()) };
+    let whose = if user.admin {
+        None
+    } else {
+        Some(user.name.as_str())
+    };
     let rows = app.store.sessions(whose).await?;
-    Ok(Json(Value::from(rows.iter().map(session_json).collect::<Vec<_>>())))
+    Ok(Json(Value::from(
+        rows.iter().map(session_json).collect::<Vec<_>>(),
+    )))
 }
 
 pub async fn revoke(

@@ -29,7 +29,13 @@ use crate::token;
 )]
 pub struct Args {
     /// The broker's config file (listen address, database, role catalogue)
-    #[arg(short, long, global = true, env = "TEMPCREDS_BROKER_CONFIG", default_value = "broker.toml")]
+    #[arg(
+        short,
+        long,
+        global = true,
+        env = "TEMPCREDS_BROKER_CONFIG",
+        default_value = "broker.toml"
+    )]
     pub config: PathBuf,
     /// More log detail (debug)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
@@ -74,7 +80,9 @@ pub enum UserCommand {
 
 fn config_failure(e: ConfigError) -> Failure {
     let hint = match &e {
-        ConfigError::Read { .. } => Some("pass --config PATH, or create broker.toml (README: Broker)"),
+        ConfigError::Read { .. } => {
+            Some("pass --config PATH, or create broker.toml (README: Broker)")
+        }
         _ => None,
     };
     Failure::input(e.to_string(), hint)
@@ -82,7 +90,10 @@ fn config_failure(e: ConfigError) -> Failure {
 
 fn store_failure(e: StoreError) -> Failure {
     match e {
-        StoreError::UserExists(_) => Failure::input(e.to_string(), Some("pick another name, or `user grant` to add roles")),
+        StoreError::UserExists(_) => Failure::input(
+            e.to_string(),
+            Some("pick another name, or `user grant` to add roles"),
+        ),
         StoreError::NoUser(_) => Failure::input(e.to_string(), Some("tempcreds-broker user list")),
         StoreError::BadUrl(_) => Failure::input(e.to_string(), None),
         e => Failure::runtime(e.to_string()),
@@ -101,8 +112,18 @@ fn check_grants(config: &Config, grants: &[String]) -> Result<(), Failure> {
     if let Some(bad) = grants.iter().find(|g| !config.roles.contains_key(*g)) {
         let known: Vec<&str> = config.roles.keys().map(String::as_str).collect();
         return Err(Failure::input(
-            format!("--grant: no role {bad} in the catalogue of {}", config_path_hint()),
-            Some(&format!("the catalogue has: {}", if known.is_empty() { "(no roles)".to_owned() } else { known.join(", ") })),
+            format!(
+                "--grant: no role {bad} in the catalogue of {}",
+                config_path_hint()
+            ),
+            Some(&format!(
+                "the catalogue has: {}",
+                if known.is_empty() {
+                    "(no roles)".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            )),
         ));
     }
     Ok(())
@@ -114,7 +135,10 @@ fn config_path_hint() -> &'static str {
 
 async fn open(config: &Config) -> Result<SqlStore, Failure> {
     SqlStore::open(&config.database).await.map_err(|e| {
-        Failure::runtime(format!("cannot open the database {}: {e}", redact_url(&config.database)))
+        Failure::runtime(format!(
+            "cannot open the database {}: {e}",
+            redact_url(&config.database)
+        ))
     })
 }
 
@@ -139,7 +163,10 @@ pub async fn run(args: Args) -> Result<(), Failure> {
 
 async fn serve(config: Config) -> Result<(), Failure> {
     if config.tls.is_some() {
-        return Err(Failure::input("tls_cert: TLS is not built yet", Some("terminate TLS in front of the broker for now")));
+        return Err(Failure::input(
+            "tls_cert: TLS is not built yet",
+            Some("terminate TLS in front of the broker for now"),
+        ));
     }
     let store = open(&config).await?;
     let (sts, iam) = aws(&config).await?;
@@ -168,8 +195,17 @@ async fn serve(config: Config) -> Result<(), Failure> {
 
 async fn user(config: Config, cmd: UserCommand) -> Result<(), Failure> {
     match cmd {
-        UserCommand::Add { name, grants, admin } => {
-            rules::source_identity("NAME", &name).map_err(|e| Failure::input(e.to_string(), Some("the name becomes the session name and SourceIdentity in AWS")))?;
+        UserCommand::Add {
+            name,
+            grants,
+            admin,
+        } => {
+            rules::source_identity("NAME", &name).map_err(|e| {
+                Failure::input(
+                    e.to_string(),
+                    Some("the name becomes the session name and SourceIdentity in AWS"),
+                )
+            })?;
             check_grants(&config, &grants)?;
             let store = open(&config).await?;
             let (secret, record) = token::mint();
@@ -180,7 +216,10 @@ async fn user(config: Config, cmd: UserCommand) -> Result<(), Failure> {
                 created_at: OffsetDateTime::now_utc().unix_timestamp(),
                 revoked_at: None,
             };
-            store.add_user(&user, &record).await.map_err(store_failure)?;
+            store
+                .add_user(&user, &record)
+                .await
+                .map_err(store_failure)?;
             eprintln!("added user {name}; their token is shown once, below: hand it over now");
             println!("{}", secret.expose_secret());
             Ok(())
@@ -201,15 +240,32 @@ async fn user(config: Config, cmd: UserCommand) -> Result<(), Failure> {
             let roles = crate::revoke::user(&config, &store, &iam, &name)
                 .await
                 .map_err(|e| Failure::runtime(e.to_string()))?;
-            eprintln!("revoked {name}: no new credentials; sessions issued before now are denied on: {}", if roles.is_empty() { "(no roles)".to_owned() } else { roles.join(", ") });
+            eprintln!(
+                "revoked {name}: no new credentials; sessions issued before now are denied on: {}",
+                if roles.is_empty() {
+                    "(no roles)".to_owned()
+                } else {
+                    roles.join(", ")
+                }
+            );
             Ok(())
         }
         UserCommand::List => {
             let store = open(&config).await?;
             println!("{:<24} {:<6} {:<12} ROLES", "NAME", "ADMIN", "STATUS");
             for u in store.users().await.map_err(store_failure)? {
-                let status = if u.revoked_at.is_some() { "revoked" } else { "active" };
-                println!("{:<24} {:<6} {:<12} {}", u.name, if u.admin { "yes" } else { "no" }, status, u.roles.join(","));
+                let status = if u.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "active"
+                };
+                println!(
+                    "{:<24} {:<6} {:<12} {}",
+                    u.name,
+                    if u.admin { "yes" } else { "no" },
+                    status,
+                    u.roles.join(",")
+                );
             }
             Ok(())
         }

@@ -95,7 +95,11 @@ const LONGEST_USER: &str = "uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu
 
 fn role(name: &str, raw: RawRole) -> Result<Role, Invalid> {
     let key = |k: &str| format!("roles.{name}.{k}");
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    {
         return Err(Invalid::new(
             &format!("roles.{name}"),
             "a role name may hold ASCII letters, digits, '-', '_' and '.' only (it is part of the URL)",
@@ -111,7 +115,10 @@ fn role(name: &str, raw: RawRole) -> Result<Role, Invalid> {
             let compact = rules::session_policies(&key("session_policy"), Some(text), &[])?;
             let widest = text.replace(USER_PLACEHOLDER, LONGEST_USER);
             rules::session_policies(&key("session_policy"), Some(&widest), &[]).map_err(|e| {
-                Invalid::new(&e.flag, format!("{} with ${{user}} at its longest (64 characters)", e.rule))
+                Invalid::new(
+                    &e.flag,
+                    format!("{} with ${{user}} at its longest (64 characters)", e.rule),
+                )
             })?;
             compact
         }

@@ -1,1 +1,111 @@
-//! config tests
+//! broker.toml: what is accepted, and each rule a bad value breaks (the key and the rule).
+
+use std::path::Path;
+
+use super::*;
+
+const GOOD: &str = r#"
+listen = "127.0.0.1:0"
+database = "sqlite:data/broker.db"
+
+[roles.lab]
+arn = "arn:aws:iam::123456789012:role/Lab"
+max_duration = "2h"
+session_policy = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::labs/${user}/*"}]}'
+tags = { course = "aws101" }
+"#;
+
+fn parse(text: &str) -> Result<Config, ParseError> {
+    Config::parse(text, Path::new("/etc/broker"))
+}
+
+fn invalid(text: &str) -> String {
+    match parse(text) {
+        Err(ParseError::Invalid(i)) => i.to_string(),
+        other => panic!("expected an invalid value, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_good_config_with_defaults_and_the_user_placeholder() {
+    let c = parse(GOOD).expect("good");
+    assert_eq!(
+        c.database, "sqlite:/etc/broker/data/broker.db",
+        "relative to the config file"
+    );
+    assert_eq!(c.rate_limit_per_minute, 60);
+    let lab = &c.roles["lab"];
+    assert_eq!(lab.max_duration, 7200);
+    assert_eq!(
+        lab.tags,
+        [Tag {
+            key: "course".into(),
+            value: "aws101".into()
+        }]
+    );
+    let policy = lab.policy_for("alice").expect("policy");
+    assert!(policy.contains("arn:aws:s3:::labs/alice/*"), "{policy}");
+    assert!(!policy.contains(' '), "minified: {policy}");
+}
+
+#[test]
+fn each_bad_value_names_its_key_and_rule() {
+    let arn = GOOD.replace(
+        "arn:aws:iam::123456789012:role/Lab",
+        "arn:aws:iam::1234:role/Lab",
+    );
+    assert!(
+        invalid(&arn).starts_with("roles.lab.arn:"),
+        "{}",
+        invalid(&arn)
+    );
+    let dur = GOOD.replace("\"2h\"", "\"13h\"");
+    assert!(
+        invalid(&dur).starts_with("roles.lab.max_duration: must be between"),
+        "{}",
+        invalid(&dur)
+    );
+    let tag = GOOD.replace("course = ", "user = ");
+    assert!(
+        invalid(&tag).contains("roles.lab.tags"),
+        "{}",
+        invalid(&tag)
+    );
+    let name = GOOD.replace("[roles.lab]", "[roles.\"la b\"]");
+    assert!(invalid(&name).contains("roles.la b"), "{}", invalid(&name));
+    let db = GOOD.replace("sqlite:data/broker.db", "mysql://h/db");
+    assert!(invalid(&db).starts_with("database:"), "{}", invalid(&db));
+    let rate = format!("rate_limit_per_minute = 0\n{GOOD}");
+    assert!(
+        invalid(&rate).starts_with("rate_limit_per_minute"),
+        "{}",
+        invalid(&rate)
+    );
+}
+
+#[test]
+fn a_policy_that_fits_only_for_short_names_is_refused() {
+    // 2048 characters with "${user}" (7), but more with a 64-character name.
+    let pad = "a".repeat(2048 - 110);
+    let policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"{pad}","Effect":"Allow","Action":"s3:*","Resource":"${{user}}"}}]}}"#
+    );
+    assert!(policy.len() <= 2048, "{}", policy.len());
+    let text = format!(
+        "[roles.lab]\narn = \"arn:aws:iam::123456789012:role/Lab\"\nsession_policy = '{policy}'\n"
+    );
+    let e = invalid(&text);
+    assert!(
+        e.contains("roles.lab.session_policy") && e.contains("longest"),
+        "{e}"
+    );
+}
+
+#[test]
+fn unknown_keys_and_bad_toml_are_syntax_errors() {
+    assert!(matches!(parse("lisen = \"x\""), Err(ParseError::Syntax(_))));
+    assert!(matches!(
+        parse("[roles.lab]\narn = "),
+        Err(ParseError::Syntax(_))
+    ));
+}

@@ -49,9 +49,11 @@ impl Failure {
     }
 }
 
-fn init_logging(verbose: u8) {
-    let level = match verbose {
-        0 => LevelFilter::INFO,
+/// A server logs what it does (info); the operator's one-shot commands only warnings.
+fn init_logging(verbose: u8, serving: bool) {
+    let level = match (verbose, serving) {
+        (0, false) => LevelFilter::WARN,
+        (0, true) => LevelFilter::INFO,
         _ => LevelFilter::DEBUG,
     };
     let filter = Targets::new()
@@ -71,8 +73,11 @@ fn init_logging(verbose: u8) {
 
 fn main() -> ExitCode {
     let args = cli::Args::parse();
-    init_logging(args.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    init_logging(args.verbose, matches!(args.command, cli::Command::Serve));
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");

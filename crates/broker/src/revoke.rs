@@ -19,7 +19,9 @@ pub enum RevokeError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The user is marked revoked, but a role's deny policy could not be put in place.
-    #[error("user {user} is revoked (no new credentials), but their live sessions are not cut off yet: {source}")]
+    #[error(
+        "user {user} is revoked (no new credentials), but their live sessions are not cut off yet: {source}"
+    )]
     Aws { user: String, source: Error },
 }
 
@@ -44,11 +46,7 @@ pub async fn user(
 ) -> Result<Vec<String>, RevokeError> {
     let now = OffsetDateTime::now_utc();
     store.revoke(name, now.unix_timestamp()).await?;
-    let granted = store
-        .user(name)
-        .await?
-        .map(|u| u.roles)
-        .unwrap_or_default();
+    let granted = store.user(name).await?.map(|u| u.roles).unwrap_or_default();
     on_roles(config, iam, name, &granted, now)
         .await
         .map_err(|source| RevokeError::Aws {
@@ -111,7 +109,10 @@ mod tests {
         let doc = deny_policy("alice", at);
         let cond = &doc["Statement"][0]["Condition"];
         assert_eq!(cond["StringEquals"]["aws:SourceIdentity"], "alice");
-        assert_eq!(cond["DateLessThan"]["aws:TokenIssueTime"], "2027-01-15T08:00:00Z");
+        assert_eq!(
+            cond["DateLessThan"]["aws:TokenIssueTime"],
+            "2027-01-15T08:00:00Z"
+        );
         assert_eq!(doc["Statement"][0]["Effect"], "Deny");
         assert_eq!(policy_name("alice"), "tempcreds-revoke-alice");
     }

@@ -44,7 +44,10 @@ pub fn split(token: &SecretString) -> Option<(String, SecretString)> {
 /// Whether the secret matches the stored hash, in constant time.
 pub fn matches(secret: &SecretString, record: &TokenRecord) -> bool {
     let presented = digest(secret.expose_secret());
-    presented.as_bytes().ct_eq(record.hash_hex.as_bytes()).into()
+    presented
+        .as_bytes()
+        .ct_eq(record.hash_hex.as_bytes())
+        .into()
 }
 
 #[cfg(test)]
@@ -66,7 +69,13 @@ mod tests {
 
     #[test]
     fn malformed_tokens_are_not_looked_up() {
-        for bad in ["", "tcb_", "tcb_abc_def", "xyz_0123456789ab_0123456789abcdef0123456789abcdef", "tcb_0123456789ab_0123456789abcdef0123456789abcdeg"] {
+        for bad in [
+            "",
+            "tcb_",
+            "tcb_abc_def",
+            "xyz_0123456789ab_0123456789abcdef0123456789abcdef",
+            "tcb_0123456789ab_0123456789abcdef0123456789abcdeg",
+        ] {
             assert!(split(&SecretString::from(bad)).is_none(), "{bad}");
         }
     }

@@ -71,21 +71,15 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 /// What the broker needs of its storage. Every method is one transaction.
 pub trait Store: Send + Sync {
     /// Adds a user with their grants and first token; fails if the name is taken.
-    fn add_user(
-        &self,
-        user: &User,
-        token: &TokenRecord,
-    ) -> impl Future<Output = Result<()>> + Send;
+    fn add_user(&self, user: &User, token: &TokenRecord)
+    -> impl Future<Output = Result<()>> + Send;
 
     fn user(&self, name: &str) -> impl Future<Output = Result<Option<User>>> + Send;
 
     fn users(&self) -> impl Future<Output = Result<Vec<User>>> + Send;
 
     /// The user a token id belongs to, with the stored hash to compare against.
-    fn token(
-        &self,
-        id: &str,
-    ) -> impl Future<Output = Result<Option<(User, TokenRecord)>>> + Send;
+    fn token(&self, id: &str) -> impl Future<Output = Result<Option<(User, TokenRecord)>>> + Send;
 
     /// Marks the user revoked at `at` (unix seconds); false if already revoked.
     fn revoke(&self, name: &str, at: i64) -> impl Future<Output = Result<bool>> + Send;

@@ -162,12 +162,14 @@ impl Store for SqlStore {
         if taken.is_some() {
             return Err(StoreError::UserExists(user.name.clone()));
         }
-        sqlx::query("INSERT INTO users (name, admin, created_at, revoked_at) VALUES ($1, $2, $3, NULL)")
-            .bind(&user.name)
-            .bind(i64::from(user.admin))
-            .bind(user.created_at)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO users (name, admin, created_at, revoked_at) VALUES ($1, $2, $3, NULL)",
+        )
+        .bind(&user.name)
+        .bind(i64::from(user.admin))
+        .bind(user.created_at)
+        .execute(&mut *tx)
+        .await?;
         for role in &user.roles {
             sqlx::query("INSERT INTO grants (user_name, role) VALUES ($1, $2)")
                 .bind(&user.name)
@@ -226,11 +228,12 @@ impl Store for SqlStore {
         if self.user(name).await?.is_none() {
             return Err(StoreError::NoUser(name.to_owned()));
         }
-        let done = sqlx::query("UPDATE users SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL")
-            .bind(at)
-            .bind(name)
-            .execute(&self.pool)
-            .await?;
+        let done =
+            sqlx::query("UPDATE users SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL")
+                .bind(at)
+                .bind(name)
+                .execute(&self.pool)
+                .await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -272,7 +275,9 @@ impl Store for SqlStore {
     async fn sessions(&self, user: Option<&str>) -> Result<Vec<Session>> {
         const COLUMNS: &str = "SELECT user_name, role, kind, session_name, access_key_id, expires_at, client_addr, issued_at FROM sessions";
         let query = match user {
-            Some(_) => format!("{COLUMNS} WHERE user_name = $1 ORDER BY issued_at DESC, access_key_id"),
+            Some(_) => {
+                format!("{COLUMNS} WHERE user_name = $1 ORDER BY issued_at DESC, access_key_id")
+            }
             None => format!("{COLUMNS} ORDER BY issued_at DESC, access_key_id"),
         };
         let mut q = sqlx::query(&query);

@@ -61,12 +61,27 @@ async fn story(a: &SqlStore, b: &SqlStore) {
         b.user("alice").await.expect("user").expect("alice").roles,
         ["lab", "prod"]
     );
-    assert!(matches!(a.grant("nobody", &[]).await, Err(StoreError::NoUser(_))));
+    assert!(matches!(
+        a.grant("nobody", &[]).await,
+        Err(StoreError::NoUser(_))
+    ));
 
-    a.record(&session("alice", "ASIA1", 100)).await.expect("audit");
-    b.record(&session("alice", "ASIA2", 200)).await.expect("audit");
-    a.record(&session("root", "ASIA3", 150)).await.expect("audit");
-    let own: Vec<_> = b.sessions(Some("alice")).await.expect("own").into_iter().map(|s| s.access_key_id).collect();
+    a.record(&session("alice", "ASIA1", 100))
+        .await
+        .expect("audit");
+    b.record(&session("alice", "ASIA2", 200))
+        .await
+        .expect("audit");
+    a.record(&session("root", "ASIA3", 150))
+        .await
+        .expect("audit");
+    let own: Vec<_> = b
+        .sessions(Some("alice"))
+        .await
+        .expect("own")
+        .into_iter()
+        .map(|s| s.access_key_id)
+        .collect();
     assert_eq!(own, ["ASIA2", "ASIA1"]);
     let all = a.sessions(None).await.expect("all");
     assert_eq!(all.len(), 3);
@@ -74,9 +89,25 @@ async fn story(a: &SqlStore, b: &SqlStore) {
 
     assert!(a.revoke("alice", 300).await.expect("revoke"));
     assert!(!b.revoke("alice", 400).await.expect("revoke again"));
-    assert_eq!(b.user("alice").await.expect("user").expect("alice").revoked_at, Some(300));
-    assert!(matches!(a.revoke("nobody", 1).await, Err(StoreError::NoUser(_))));
-    let names: Vec<_> = b.users().await.expect("users").into_iter().map(|u| u.name).collect();
+    assert_eq!(
+        b.user("alice")
+            .await
+            .expect("user")
+            .expect("alice")
+            .revoked_at,
+        Some(300)
+    );
+    assert!(matches!(
+        a.revoke("nobody", 1).await,
+        Err(StoreError::NoUser(_))
+    ));
+    let names: Vec<_> = b
+        .users()
+        .await
+        .expect("users")
+        .into_iter()
+        .map(|u| u.name)
+        .collect();
     assert_eq!(names, ["alice", "root"]);
 }
 
@@ -96,7 +127,10 @@ async fn story_on_sqlite() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&path).expect("db file").permissions().mode();
+        let mode = std::fs::metadata(&path)
+            .expect("db file")
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600, "the database holds token hashes");
     }
     // Re-opening runs no migration twice and keeps the data.
@@ -115,23 +149,38 @@ async fn story_on_postgres() {
         return;
     };
     sqlx::any::install_default_drivers();
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_nanos();
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock")
+        .as_nanos();
     let db = format!("tempcreds_story_{nanos}");
     let admin = sqlx::AnyPool::connect(&admin_url).await.expect("postgres");
-    sqlx::query(&format!("CREATE DATABASE {db}")).execute(&admin).await.expect("create db");
-    let base = admin_url.rsplit_once('/').map(|(b, _)| b).expect("URL with a database");
+    sqlx::query(&format!("CREATE DATABASE {db}"))
+        .execute(&admin)
+        .await
+        .expect("create db");
+    let base = admin_url
+        .rsplit_once('/')
+        .map(|(b, _)| b)
+        .expect("URL with a database");
     let url = format!("{base}/{db}");
     let (a, b) = open_two(&url).await;
     assert_eq!(a.backend(), Backend::Postgres);
     story(&a, &b).await;
     a.close().await;
     b.close().await;
-    sqlx::query(&format!("DROP DATABASE {db}")).execute(&admin).await.expect("drop db");
+    sqlx::query(&format!("DROP DATABASE {db}"))
+        .execute(&admin)
+        .await
+        .expect("drop db");
 }
 
 #[test]
 fn database_urls_are_checked_and_passwords_never_shown() {
-    assert!(matches!(Backend::of("mysql://x"), Err(StoreError::BadUrl(_))));
+    assert!(matches!(
+        Backend::of("mysql://x"),
+        Err(StoreError::BadUrl(_))
+    ));
     let e = Backend::of("mongodb://u:hunter2@h/db").expect_err("unsupported");
     assert!(!e.to_string().contains("hunter2"), "{e}");
     assert_eq!(redact_url("postgres://u:pw@h:5/d"), "postgres://…@h:5/d");

@@ -9,6 +9,7 @@ mod console_rules;
 mod errors;
 mod outputs;
 mod profiles;
+mod servers;
 mod sessions;
 mod setup;
 mod setup_mfa;

@@ -3,93 +3,15 @@
 //! binary, the AWS CLI and boto3 from the project's pinned virtualenv.
 
 use std::collections::BTreeMap;
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output, Stdio};
+
+pub use crate::servers::{Console, Moto, free_port, http_get, venv};
 
 pub const ROLE: &str = "arn:aws:iam::123456789012:role/Lab";
 /// moto's default account for requests signed with unknown keys.
 pub const SOURCE_KEY: &str = "AKIAIOSFODNN7EXAMPLE";
 pub const SOURCE_SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
-
-/// The project's virtualenv (made by scripts/venv).
-pub fn venv() -> PathBuf {
-    let p = std::env::var_os("TEMPCREDS_TEST_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv"));
-    assert!(
-        p.join("bin/moto_server").exists(),
-        "no moto server in {}: run ./scripts/test (it installs the pinned test tools into .venv)",
-        p.display()
-    );
-    p
-}
-
-/// A moto server on a free port, stopped on drop.
-pub struct Moto {
-    child: Child,
-    pub url: String,
-}
-
-impl Moto {
-    pub fn start() -> Self {
-        Self::start_with(&[])
-    }
-
-    /// `env` for moto itself, e.g. INITIAL_NO_AUTH_ACTION_COUNT to check signatures.
-    pub fn start_with(env: &[(&str, &str)]) -> Self {
-        let (child, url) = spawn_listening("moto_server", |port| {
-            let mut cmd = Command::new(venv().join("bin/moto_server"));
-            cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
-            for (k, v) in env {
-                cmd.env(k, v);
-            }
-            cmd
-        });
-        Self { child, url }
-    }
-}
-
-/// Starts the server `make` builds for a free port and waits until it listens. If it exits
-/// first (the port was taken between our probe and its bind), it is tried on another port.
-fn spawn_listening(what: &str, make: impl Fn(u16) -> Command) -> (Child, String) {
-    for _attempt in 0..3 {
-        let port = free_port();
-        let mut child = make(port)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("start {what}: {e}"));
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return (child, format!("http://127.0.0.1:{port}"));
-            }
-            if child.try_wait().ok().flatten().is_some() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-    }
-    panic!("{what} did not start");
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
 
 /// A private HOME with its own AWS files and environment; nothing of the real user's.
 pub struct Sandbox {
@@ -307,30 +229,7 @@ impl Run {
     }
 }
 
-/// moto behind the federation fake (`tests/fakes/federation.py`): STS requests go through
-/// the fake, which learns how each credential was issued; `/federation` follows AWS's rules.
-pub struct Console {
-    _moto: Moto,
-    child: Child,
-    pub url: String,
-}
-
 impl Console {
-    pub fn start() -> Self {
-        let moto = Moto::start();
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fakes/federation.py");
-        let (child, url) = spawn_listening("the federation fake", |port| {
-            let mut cmd = Command::new(venv().join("bin/python"));
-            cmd.arg(&script).args([&port.to_string(), &moto.url]);
-            cmd
-        });
-        Self {
-            _moto: moto,
-            child,
-            url,
-        }
-    }
-
     /// A sandbox whose STS endpoint and federation endpoint are the fake.
     pub fn sandbox(&self) -> Sandbox {
         let mut sb = Sandbox::new(&self.url);
@@ -340,68 +239,4 @@ impl Console {
         );
         sb
     }
-
-    /// What getSigninToken received, in order (without the Session secret).
-    pub fn log(&self) -> Vec<serde_json::Value> {
-        let (_, body) = http_get(&format!("{}/_fake/log", self.url));
-        serde_json::from_str::<Vec<serde_json::Value>>(&body).expect("fake log")
-    }
-
-    /// How many STS requests went through the fake.
-    pub fn sts_calls(&self) -> u64 {
-        http_get(&format!("{}/_fake/sts", self.url))
-            .1
-            .trim()
-            .parse()
-            .expect("count")
-    }
-
-    /// From now on, STS answers say the credentials expire `seconds` after they are issued
-    /// (0: as moto says).
-    pub fn expire_in(&self, seconds: u64) {
-        http_get(&format!("{}/_fake/expire-in?seconds={seconds}", self.url));
-    }
-
-    pub fn advance(&self, seconds: u64) {
-        http_get(&format!("{}/_fake/advance?seconds={seconds}", self.url));
-    }
-}
-
-impl Drop for Console {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A plain HTTP/1.1 GET to 127.0.0.1 without following redirects: (status, Location or body).
-pub fn http_get(url: &str) -> (u16, String) {
-    use std::io::{Read, Write};
-    let rest = url.strip_prefix("http://").expect("http URL");
-    let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let mut s = TcpStream::connect(host).expect("connect");
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-    )
-    .expect("send");
-    let mut raw = String::new();
-    s.read_to_string(&mut raw).expect("read");
-    let status = raw
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let location = raw
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix("Location: ")
-                .or_else(|| l.strip_prefix("location: "))
-        })
-        .map(str::to_owned);
-    let body = raw
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, location.unwrap_or(body))
 }

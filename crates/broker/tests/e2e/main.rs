@@ -1,0 +1,14 @@
+//! End-to-end tests of the real `tempcreds-broker` binary: served on 127.0.0.1:0 against
+//! moto (behind the project's federation fake), consumed by the real AWS CLI, driven by the
+//! operator's own commands.
+
+// A failed unwrap in a test is a failed test with its location: what we want here.
+#![allow(clippy::unwrap_used)]
+
+mod authz;
+mod harness;
+mod operator;
+#[path = "../../../cli/tests/e2e/servers.rs"]
+#[allow(dead_code)]
+mod servers;
+mod vend;
