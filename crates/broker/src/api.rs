@@ -6,8 +6,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Json;
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -55,11 +56,15 @@ pub async fn script() -> impl IntoResponse {
     )
 }
 
-pub async fn openapi() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        include_str!("../assets/openapi.json"),
-    )
+/// The API description, with this broker's catalogue as the `role` parameter's values.
+pub async fn openapi(State(app): Shared) -> Response {
+    let mut doc: Value =
+        serde_json::from_str(include_str!("../assets/openapi.json")).unwrap_or(Value::Null);
+    let roles: Vec<&String> = app.config.roles.keys().collect();
+    if let Some(schema) = doc.pointer_mut("/components/parameters/role/schema") {
+        *schema = json!({ "type": "string", "enum": roles });
+    }
+    Json(doc).into_response()
 }
 
 pub async fn healthz(State(app): Shared) -> Result<Json<Value>, ApiError> {
@@ -101,7 +106,17 @@ fn cookie(app: &App, value: &str, max_age: i64) -> HeaderValue {
 
 /// The web page's sign-in: the token becomes an HttpOnly, SameSite=Strict cookie, so page
 /// scripts never hold it after this call and other sites cannot use it.
-pub async fn login(State(app): Shared, Json(body): Json<Login>) -> Result<Response, ApiError> {
+pub async fn login(
+    State(app): Shared,
+    body: Result<Json<Login>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(body) = body.map_err(|e| match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge,
+        _ => ApiError::BadRequest(format!(
+            "the body must be JSON {{\"token\": \"…\"}} ({})",
+            e.body_text()
+        )),
+    })?;
     let token = SecretString::from(body.token);
     let user = auth::user_of(&app, &token)
         .await
@@ -266,8 +281,12 @@ pub async fn revoke(
     State(app): Shared,
     Admin(admin): Admin,
     Path(name): Path<String>,
-    _headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
+    if name == admin.name {
+        return Err(ApiError::BadRequest(
+            "an administrator cannot revoke themselves (use `tempcreds-broker user revoke` on the server)".to_owned(),
+        ));
+    }
     let roles = crate::revoke::user(&app.config, &app.store, &app.iam, &name).await?;
     tracing::info!(by = %admin.name, user = %name, "revoked");
     Ok(Json(json!({ "user": name, "roles": roles })))

@@ -15,6 +15,7 @@ pub enum ApiError {
     Forbidden(String),
     NotFound(String),
     BadRequest(String),
+    TooLarge,
     RateLimited { retry_after: u64 },
     Unavailable { message: String, retry_after: u64 },
     Upstream(String),
@@ -74,6 +75,11 @@ impl IntoResponse for ApiError {
             ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, m, None),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m, None),
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m, None),
+            ApiError::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "the request body is too large".to_owned(),
+                None,
+            ),
             ApiError::RateLimited { retry_after } => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "too many requests: slow down".to_owned(),

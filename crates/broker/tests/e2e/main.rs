@@ -6,8 +6,11 @@
 #![allow(clippy::unwrap_used)]
 
 mod authz;
+mod fuzz;
 mod harness;
 mod operator;
+mod page;
+mod replicas;
 #[path = "../../../cli/tests/e2e/servers.rs"]
 #[allow(dead_code)]
 mod servers;
