@@ -25,7 +25,8 @@ start_moto() {
   env "$@" "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"${MOTO_LOG:-/dev/null}" 2>&1 &
   MOTO_PID=$!
   MOTO_URL="http://127.0.0.1:$port"
-  trap 'kill "$MOTO_PID" 2>/dev/null; wait "$MOTO_PID" 2>/dev/null' EXIT
+  # Keeps the script's exit status: the killed server's 143 is not the script's.
+  trap 'rc=$?; kill "$MOTO_PID" 2>/dev/null; wait "$MOTO_PID" 2>/dev/null; exit $rc' EXIT
   wait_listening "$port" moto
 }
 

@@ -35,10 +35,14 @@ start_postgres() {
   wait_listening "$port" PostgreSQL
 }
 
+# As an EXIT trap: keeps the script's own exit status (waiting on the killed server would
+# otherwise make every run exit 143).
 stop_postgres() {
+  local rc=$?
   if [ -n "${PG_PID:-}" ]; then
-    kill "$PG_PID" 2>/dev/null
-    wait "$PG_PID" 2>/dev/null
+    kill "$PG_PID" 2>/dev/null || true
+    wait "$PG_PID" 2>/dev/null || true
     rm -rf "$PG_DIR"
   fi
+  return "$rc"
 }
