@@ -13,11 +13,12 @@ use axum::response::{Html, IntoResponse, Response};
 use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use tempcreds_core::Origin;
 use tempcreds_core::console::{self, LinkOptions};
 use tempcreds_core::credentials::rfc3339;
+use tempcreds_core::output::credential_process_fields;
 use tempcreds_core::rules::partition_of_region;
 use tempcreds_core::sts::Sts;
-use tempcreds_core::{Credentials, Origin};
 use tempcreds_store::{Session, Store};
 use time::OffsetDateTime;
 
@@ -32,11 +33,6 @@ fn no_store(mut resp: Response) -> Response {
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp
-}
-
-fn expiration(c: &Credentials) -> Value {
-    c.expiration
-        .map_or(Value::Null, |t| Value::from(rfc3339(t)))
 }
 
 pub async fn page() -> impl IntoResponse {
@@ -118,9 +114,7 @@ pub async fn login(
         )),
     })?;
     let token = SecretString::from(body.token);
-    let user = auth::user_of(&app, &token)
-        .await
-        .inspect_err(|_| app.metrics.auth_failure())?;
+    let user = auth::user_of(&app, &token).await?;
     let secret = secrecy::ExposeSecret::expose_secret(&token);
     let mut resp = Json(json!({ "name": user.name })).into_response();
     resp.headers_mut()
@@ -163,28 +157,20 @@ pub async fn credentials(
     Query(q): Query<VendQuery>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
 ) -> Result<Response, ApiError> {
+    let role = vend::granted(&app, &user, &role)?;
     let got = vend::vend(
         &app,
         &user,
-        &role,
+        role,
         q.duration.as_deref(),
         Kind::Credentials,
-        &addr.ip().to_string(),
+        addr,
     )
     .await?;
-    let c = &got.credentials;
-    Ok(no_store(
-        Json(json!({
-            "Version": 1,
-            "AccessKeyId": c.access_key_id,
-            "SecretAccessKey": c.secret(),
-            "SessionToken": c.token(),
-            "Expiration": expiration(c),
-            "Role": role,
-            "AssumedRoleArn": got.assumed_role_arn,
-        }))
-        .into_response(),
-    ))
+    let mut body = credential_process_fields(&got.credentials);
+    body.insert("Role".into(), json!(role.name));
+    body.insert("AssumedRoleArn".into(), json!(got.assumed_role_arn));
+    Ok(no_store(Json(Value::Object(body)).into_response()))
 }
 
 /// The container-credentials format the AWS SDKs and CLI read from
@@ -195,16 +181,16 @@ pub async fn ecs(
     Path(role): Path<String>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
 ) -> Result<Response, ApiError> {
-    let got = vend::vend(&app, &user, &role, None, Kind::Ecs, &addr.ip().to_string()).await?;
+    let role = vend::granted(&app, &user, &role)?;
+    let got = vend::vend(&app, &user, role, None, Kind::Ecs, addr).await?;
     let c = &got.credentials;
-    let arn = app.config.roles.get(&role).map(|r| r.arn.to_string());
     Ok(no_store(
         Json(json!({
             "AccessKeyId": c.access_key_id,
             "SecretAccessKey": c.secret(),
             "Token": c.token(),
-            "Expiration": expiration(c),
-            "RoleArn": arn,
+            "Expiration": c.expiration_rfc3339(),
+            "RoleArn": role.arn.to_string(),
         }))
         .into_response(),
     ))
@@ -219,7 +205,8 @@ pub async fn console(
     Query(q): Query<VendQuery>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
 ) -> Result<Response, ApiError> {
-    let arn = &vend::granted(&app, &user, &role)?.arn;
+    let role = vend::granted(&app, &user, &role)?;
+    let arn = &role.arn;
     let region = if partition_of_region(&app.config.region) == arn.partition {
         app.config.region.clone()
     } else {
@@ -237,10 +224,10 @@ pub async fn console(
     let got = vend::vend(
         &app,
         &user,
-        &role,
+        role,
         q.duration.as_deref(),
         Kind::Console,
-        &addr.ip().to_string(),
+        addr,
     )
     .await?;
     let chained = app.sts.caller_is_temporary();

@@ -45,8 +45,16 @@ fn presented(parts: &Parts) -> Option<SecretString> {
         .map(|(_, v)| SecretString::from(v))
 }
 
-/// The user a token belongs to, or why not.
+/// The user a token belongs to, or why not (counted as an auth failure).
 pub async fn user_of(app: &App, token: &SecretString) -> Result<User, ApiError> {
+    let found = check(app, token).await;
+    if found.is_err() {
+        app.metrics.auth_failure();
+    }
+    found
+}
+
+async fn check(app: &App, token: &SecretString) -> Result<User, ApiError> {
     let (id, secret) = token::split(token).ok_or(ApiError::Unauthorized)?;
     let (user, record) = app.store.token(&id).await?.ok_or(ApiError::Unauthorized)?;
     if !token::matches(&secret, &record) {
@@ -66,13 +74,7 @@ impl FromRequestParts<Arc<App>> for Authed {
 
     async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, ApiError> {
         let token = presented(parts).ok_or(ApiError::Unauthorized)?;
-        let user = match user_of(app, &token).await {
-            Ok(u) => u,
-            Err(e) => {
-                app.metrics.auth_failure();
-                return Err(e);
-            }
-        };
+        let user = user_of(app, &token).await?;
         app.limiter
             .take(&user.name, Instant::now())
             .map_err(|retry_after| ApiError::RateLimited { retry_after })?;

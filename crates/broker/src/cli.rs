@@ -112,25 +112,24 @@ fn check_grants(config: &Config, grants: &[String]) -> Result<(), Failure> {
     if let Some(bad) = grants.iter().find(|g| !config.roles.contains_key(*g)) {
         let known: Vec<&str> = config.roles.keys().map(String::as_str).collect();
         return Err(Failure::input(
-            format!(
-                "--grant: no role {bad} in the catalogue of {}",
-                config_path_hint()
-            ),
-            Some(&format!(
-                "the catalogue has: {}",
-                if known.is_empty() {
-                    "(no roles)".to_owned()
-                } else {
-                    known.join(", ")
-                }
-            )),
+            format!("--grant: no role {bad} in the catalogue of the config file"),
+            Some(&format!("the catalogue has: {}", listed(&known))),
         ));
     }
     Ok(())
 }
 
-fn config_path_hint() -> &'static str {
-    "the config file"
+/// `a, b, c`, or `(no roles)`.
+fn listed<S: AsRef<str>>(roles: &[S]) -> String {
+    if roles.is_empty() {
+        "(no roles)".to_owned()
+    } else {
+        roles
+            .iter()
+            .map(AsRef::as_ref)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 async fn open(config: &Config) -> Result<SqlStore, Failure> {
@@ -242,11 +241,7 @@ async fn user(config: Config, cmd: UserCommand) -> Result<(), Failure> {
                 .map_err(|e| Failure::runtime(e.to_string()))?;
             eprintln!(
                 "revoked {name}: no new credentials; sessions issued before now are denied on: {}",
-                if roles.is_empty() {
-                    "(no roles)".to_owned()
-                } else {
-                    roles.join(", ")
-                }
+                listed(&roles)
             );
             Ok(())
         }

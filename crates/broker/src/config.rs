@@ -171,9 +171,11 @@ impl Config {
             .unwrap_or_else(|| "us-east-1".to_owned());
         rules::region("region", &region)?;
         let database = match raw.database {
-            Some(url) if url.starts_with("sqlite:") => sqlite_relative_to(&url, base),
-            Some(url) => url,
-            None => sqlite_relative_to("sqlite:broker.db", base),
+            Some(url) => match tempcreds_store::sqlite_path(&url) {
+                Some(path) => sqlite_relative_to(path, base),
+                None => url,
+            },
+            None => sqlite_relative_to("broker.db", base),
         };
         tempcreds_store::Backend::of(&database)
             .map_err(|e| Invalid::new("database", e.to_string()))?;
@@ -207,8 +209,7 @@ impl Config {
 }
 
 /// `sqlite:broker.db` next to the config, not wherever the broker happens to be started.
-fn sqlite_relative_to(url: &str, base: &Path) -> String {
-    let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
+fn sqlite_relative_to(path: &str, base: &Path) -> String {
     if path.starts_with('/') || path.starts_with(":memory:") {
         format!("sqlite:{path}")
     } else {

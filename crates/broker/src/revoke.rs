@@ -44,10 +44,13 @@ pub async fn user(
     iam: &SdkIam,
     name: &str,
 ) -> Result<Vec<String>, RevokeError> {
+    let user = store
+        .user(name)
+        .await?
+        .ok_or_else(|| StoreError::NoUser(name.to_owned()))?;
     let now = OffsetDateTime::now_utc();
     store.revoke(name, now.unix_timestamp()).await?;
-    let granted = store.user(name).await?.map(|u| u.roles).unwrap_or_default();
-    on_roles(config, iam, name, &granted, now)
+    on_roles(config, iam, name, &user.roles, now)
         .await
         .map_err(|source| RevokeError::Aws {
             user: name.to_owned(),

@@ -4,6 +4,7 @@
 //! audit row is committed before the credentials are returned: no credential leaves the
 //! broker unrecorded.
 
+use std::net::SocketAddr;
 use std::time::Instant;
 
 use tempcreds_core::rules::{self, Tag};
@@ -59,27 +60,25 @@ fn duration(app: &App, role: &Role, asked: Option<&str>) -> Result<u32, ApiError
     } else {
         role.max_duration
     };
+    // The config holds max_duration to 900..=43200, and chaining lowers it to 3600 at most,
+    // so 900..=max is never empty.
     match asked {
         None => Ok(max),
-        Some(text) => {
-            if max < 900 {
-                return Ok(max);
-            }
-            rules::bounded_duration("duration", text, 900, max)
-                .map_err(|e| ApiError::BadRequest(e.to_string()))
-        }
+        Some(text) => rules::bounded_duration("duration", text, 900, max)
+            .map_err(|e| ApiError::BadRequest(e.to_string())),
     }
 }
 
+/// AssumeRole for `user` on `role` (as `granted` returned it), recorded before returning.
 pub async fn vend(
     app: &App,
     user: &User,
-    role_name: &str,
+    role: &Role,
     asked: Option<&str>,
     kind: Kind,
-    client: &str,
+    client: SocketAddr,
 ) -> Result<AssumedRole, ApiError> {
-    let role = granted(app, user, role_name)?;
+    let role_name = role.name.as_str();
     let seconds = duration(app, role, asked)?;
     let mut tags = role.tags.clone();
     tags.push(Tag {
@@ -116,7 +115,7 @@ pub async fn vend(
             session_name: user.name.clone(),
             access_key_id: assumed.credentials.access_key_id.clone(),
             expires_at,
-            client_addr: client.to_owned(),
+            client_addr: client.ip().to_string(),
             issued_at: now,
         })
         .await?;

@@ -57,6 +57,14 @@ pub fn json(creds: &Credentials, assumed_role_arn: Option<&str>, link: Option<&s
 /// "SessionToken", "Expiration"}` on one line. Expiration is what tells the SDKs to call the
 /// process again before the credentials run out.
 pub fn credential_process(creds: &Credentials) -> String {
+    let mut s = Value::Object(credential_process_fields(creds)).to_string();
+    s.push('\n');
+    s
+}
+
+/// The fields of the `credential_process` format, in order, for callers that add their own
+/// (the broker adds the role).
+pub fn credential_process_fields(creds: &Credentials) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("Version".into(), json!(1));
     m.insert("AccessKeyId".into(), json!(creds.access_key_id));
@@ -67,9 +75,7 @@ pub fn credential_process(creds: &Credentials) -> String {
     if let Some(e) = creds.expiration_rfc3339() {
         m.insert("Expiration".into(), json!(e));
     }
-    let mut s = Value::Object(m).to_string();
-    s.push('\n');
-    s
+    m
 }
 
 /// The variables `env` sets, in order: the SDKs' names, `AWS_SECURITY_TOKEN` for boto2-era

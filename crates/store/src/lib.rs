@@ -7,7 +7,7 @@ mod sql;
 
 use std::future::Future;
 
-pub use sql::{Backend, SqlStore, redact_url};
+pub use sql::{Backend, SqlStore, redact_url, sqlite_path};
 
 /// A broker user and the catalogue roles granted to them.
 #[derive(Debug, Clone, PartialEq, Eq)]

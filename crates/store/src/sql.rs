@@ -28,6 +28,13 @@ impl Backend {
     }
 }
 
+/// The path of a `sqlite:PATH` or `sqlite://PATH` URL, with any `?options` kept; None for
+/// other URLs.
+pub fn sqlite_path(url: &str) -> Option<&str> {
+    url.strip_prefix("sqlite:")
+        .map(|rest| rest.strip_prefix("//").unwrap_or(rest))
+}
+
 /// A database URL may hold a password: errors show the URL without it.
 pub fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -53,8 +60,9 @@ fn now() -> i64 {
 /// Creates the SQLite file 0600 before sqlx opens it (it would use the umask): it holds
 /// token hashes and the audit log.
 fn create_sqlite_file(url: &str) -> Result<String> {
-    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
-    let path = rest.split('?').next().unwrap_or_default();
+    let path = sqlite_path(url)
+        .and_then(|rest| rest.split('?').next())
+        .unwrap_or_default();
     if path.is_empty() || path == ":memory:" {
         return Ok(url.to_owned());
     }

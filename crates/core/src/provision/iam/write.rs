@@ -71,15 +71,7 @@ impl SdkIam {
                     .await
                     .map_err(self.err("TagRole"))?;
             }
-            Change::PutRolePolicy(doc) => {
-                c.put_role_policy()
-                    .role_name(name)
-                    .policy_name(ROLE_POLICY)
-                    .policy_document(doc.to_string())
-                    .send()
-                    .await
-                    .map_err(self.err("PutRolePolicy"))?;
-            }
+            Change::PutRolePolicy(doc) => self.put_role_policy(name, ROLE_POLICY, doc).await?,
             Change::DeleteRolePolicy => {
                 c.delete_role_policy()
                     .role_name(name)
@@ -188,7 +180,7 @@ impl SdkIam {
         .await
     }
 
-    /// Puts an inline policy on a role (the broker's revocation deny policy).
+    /// Puts an inline policy on a role (setup's access policy; the broker's revocation deny).
     pub async fn put_role_policy(
         &self,
         role: &str,
