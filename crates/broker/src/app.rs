@@ -19,6 +19,7 @@ use crate::api;
 use crate::config::Config;
 use crate::limit::Limiter;
 use crate::metrics::Metrics;
+use crate::oidc::Oidc;
 
 /// Everything a request handler needs.
 #[derive(Debug)]
@@ -29,6 +30,8 @@ pub struct App {
     pub iam: SdkIam,
     pub limiter: Limiter,
     pub metrics: Metrics,
+    /// Sign-in with ID tokens, when broker.toml has `[oidc]`.
+    pub oidc: Option<Oidc>,
 }
 
 pub fn router(app: Arc<App>) -> Router {
@@ -56,11 +59,36 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
-/// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
+/// How long a graceful shutdown waits for in-flight requests over TLS (the request timeout
+/// is 30 s, so nothing legitimate is cut off).
+const DRAIN: Duration = Duration::from_secs(35);
+
+/// Serves plain HTTP until SIGINT or SIGTERM, then lets in-flight requests finish.
 pub async fn serve(app: Arc<App>, listener: TcpListener) -> std::io::Result<()> {
     let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+/// Serves HTTPS (rustls, HTTP/1.1 and HTTP/2) until SIGINT or SIGTERM, then lets in-flight
+/// requests finish. axum-server does the TLS handshakes off the accept loop, with a timeout,
+/// so a client that stalls its handshake holds up no one else.
+pub async fn serve_tls(
+    app: Arc<App>,
+    listener: TcpListener,
+    tls: axum_server::tls_rustls::RustlsConfig,
+) -> std::io::Result<()> {
+    let handle = axum_server::Handle::new();
+    let on_signal = handle.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        on_signal.graceful_shutdown(Some(DRAIN));
+    });
+    let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
+    axum_server::from_tcp_rustls(listener.into_std()?, tls)?
+        .handle(handle)
+        .serve(service)
         .await
 }
 

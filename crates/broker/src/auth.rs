@@ -1,4 +1,4 @@
-//! Who is asking: a broker token from `Authorization: Bearer TOKEN`, from a bare
+//! Who is asking: a broker token (or, with `[oidc]`, an ID token) from `Authorization: Bearer TOKEN`, from a bare
 //! `Authorization: TOKEN` (what AWS SDKs send from `AWS_CONTAINER_AUTHORIZATION_TOKEN`), or
 //! from the web page's HttpOnly cookie. The token is split into its id and secret, the id
 //! is looked up, and the secret's hash compared in constant time. Revoked users are refused
@@ -10,12 +10,12 @@ use std::time::Instant;
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use tempcreds_store::{Store, User};
 
 use crate::app::App;
 use crate::error::ApiError;
-use crate::token;
+use crate::{oidc, token};
 
 /// The cookie the web page signs in with.
 pub const COOKIE: &str = "tempcreds_token";
@@ -55,11 +55,28 @@ pub async fn user_of(app: &App, token: &SecretString) -> Result<User, ApiError> 
 }
 
 async fn check(app: &App, token: &SecretString) -> Result<User, ApiError> {
-    let (id, secret) = token::split(token).ok_or(ApiError::Unauthorized)?;
-    let (user, record) = app.store.token(&id).await?.ok_or(ApiError::Unauthorized)?;
-    if !token::matches(&secret, &record) {
-        return Err(ApiError::Unauthorized);
-    }
+    let user = match &app.oidc {
+        Some(oidc) if oidc::looks_like_jwt(token.expose_secret()) => {
+            let name = oidc.user(token.expose_secret()).await.map_err(|e| {
+                tracing::info!("OIDC token refused: {e}");
+                ApiError::Unauthorized
+            })?;
+            app.store.user(&name).await?.ok_or_else(|| {
+                ApiError::Forbidden(format!(
+                    "{name} signed in with the identity provider but is not a broker user; \
+                     an operator adds them with `tempcreds-broker user add {name} --grant ROLE`"
+                ))
+            })?
+        }
+        _ => {
+            let (id, secret) = token::split(token).ok_or(ApiError::Unauthorized)?;
+            let (user, record) = app.store.token(&id).await?.ok_or(ApiError::Unauthorized)?;
+            if !token::matches(&secret, &record) {
+                return Err(ApiError::Unauthorized);
+            }
+            user
+        }
+    };
     if user.revoked_at.is_some() {
         return Err(ApiError::Forbidden(format!(
             "user {} has been revoked",

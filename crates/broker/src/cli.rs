@@ -18,6 +18,7 @@ use crate::app::{self, App};
 use crate::config::{Config, ConfigError};
 use crate::limit::Limiter;
 use crate::metrics::Metrics;
+use crate::oidc::Oidc;
 use crate::token;
 
 #[derive(Debug, Parser)]
@@ -142,7 +143,8 @@ async fn open(config: &Config) -> Result<SqlStore, Failure> {
 }
 
 async fn aws(config: &Config) -> Result<(SdkSts, SdkIam), Failure> {
-    let sts = SdkSts::connect(&SourceSettings {
+    // The broker runs for days: its own credentials (often a role) must refresh.
+    let sts = SdkSts::connect_refreshing(&SourceSettings {
         region: config.region.clone(),
         profile: None,
     })
@@ -161,12 +163,11 @@ pub async fn run(args: Args) -> Result<(), Failure> {
 }
 
 async fn serve(config: Config) -> Result<(), Failure> {
-    if config.tls.is_some() {
-        return Err(Failure::input(
-            "tls_cert: TLS is not built yet",
-            Some("terminate TLS in front of the broker for now"),
-        ));
-    }
+    // The certificate and key are read first: a bad one is the config's fault (exit 2).
+    let tls = match &config.tls {
+        Some((cert, key)) => Some(crate::tls::load(cert, key).await?),
+        None => None,
+    };
     let store = open(&config).await?;
     let (sts, iam) = aws(&config).await?;
     let listener = tokio::net::TcpListener::bind(&config.listen)
@@ -175,19 +176,27 @@ async fn serve(config: Config) -> Result<(), Failure> {
     let addr = listener
         .local_addr()
         .map_err(|e| Failure::runtime(e.to_string()))?;
+    let oidc = config.oidc.clone().map(Oidc::new);
+    if let Some(o) = &oidc {
+        o.warm().await;
+    }
     let app = Arc::new(App {
         limiter: Limiter::new(config.rate_limit_per_minute),
         metrics: Metrics::new(),
+        oidc,
         config,
         store,
         sts,
         iam,
     });
     // The one line on stdout: scripts and tests read the address from it (port 0 picks one).
-    println!("tempcreds-broker listening on http://{addr}");
-    app::serve(app.clone(), listener)
-        .await
-        .map_err(|e| Failure::runtime(format!("server: {e}")))?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    println!("tempcreds-broker listening on {scheme}://{addr}");
+    match tls {
+        Some(tls) => app::serve_tls(app.clone(), listener, tls).await,
+        None => app::serve(app.clone(), listener).await,
+    }
+    .map_err(|e| Failure::runtime(format!("server: {e}")))?;
     app.store.close().await;
     Ok(())
 }

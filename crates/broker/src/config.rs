@@ -27,8 +27,31 @@ struct RawConfig {
     max_body_bytes: Option<usize>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
+    oidc: Option<RawOidc>,
     #[serde(default)]
     roles: BTreeMap<String, RawRole>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOidc {
+    issuer: String,
+    audience: String,
+    jwks_url: String,
+    user_claim: Option<String>,
+}
+
+/// Sign-in with the identity provider's ID tokens (`[oidc]`).
+#[derive(Debug, Clone)]
+pub struct OidcConfig {
+    /// Must equal the token's `iss`.
+    pub issuer: String,
+    /// Must be among the token's `aud`.
+    pub audience: String,
+    /// Where the provider publishes its signing keys.
+    pub jwks_url: String,
+    /// The claim holding the broker user's name (default `sub`).
+    pub user_claim: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -73,6 +96,7 @@ pub struct Config {
     pub rate_limit_per_minute: u32,
     pub max_body_bytes: usize,
     pub tls: Option<(PathBuf, PathBuf)>,
+    pub oidc: Option<OidcConfig>,
     pub roles: BTreeMap<String, Role>,
 }
 
@@ -184,6 +208,7 @@ impl Config {
             (None, None) => None,
             _ => return Err(Invalid::new("tls_cert", "tls_cert and tls_key go together").into()),
         };
+        let oidc = raw.oidc.map(oidc).transpose()?;
         let rate = raw.rate_limit_per_minute.unwrap_or(60);
         if rate == 0 {
             return Err(Invalid::new("rate_limit_per_minute", "must be at least 1").into());
@@ -203,9 +228,37 @@ impl Config {
             rate_limit_per_minute: rate,
             max_body_bytes: raw.max_body_bytes.unwrap_or(16 * 1024),
             tls,
+            oidc,
             roles,
         })
     }
+}
+
+fn oidc(raw: RawOidc) -> Result<OidcConfig, Invalid> {
+    for (key, value) in [
+        ("oidc.issuer", &raw.issuer),
+        ("oidc.audience", &raw.audience),
+    ] {
+        if value.trim().is_empty() {
+            return Err(Invalid::new(key, "must not be empty"));
+        }
+    }
+    // The keys decide who may sign in: they come over TLS, or from this very machine.
+    let url = url::Url::parse(&raw.jwks_url)
+        .map_err(|e| Invalid::new("oidc.jwks_url", format!("not a URL: {e}")))?;
+    let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+    if !(url.scheme() == "https" || (url.scheme() == "http" && loopback)) {
+        return Err(Invalid::new(
+            "oidc.jwks_url",
+            "must be https:// (http:// only on a loopback address)",
+        ));
+    }
+    Ok(OidcConfig {
+        issuer: raw.issuer,
+        audience: raw.audience,
+        jwks_url: raw.jwks_url,
+        user_claim: raw.user_claim.unwrap_or_else(|| "sub".to_owned()),
+    })
 }
 
 /// `sqlite:broker.db` next to the config, not wherever the broker happens to be started.

@@ -109,3 +109,33 @@ fn unknown_keys_and_bad_toml_are_syntax_errors() {
         Err(ParseError::Syntax(_))
     ));
 }
+
+#[test]
+fn oidc_needs_issuer_audience_and_keys_over_tls_or_loopback() {
+    let with = |url: &str| {
+        format!(
+            "{GOOD}\n[oidc]\nissuer = \"https://idp.example.com\"\naudience = \"broker\"\njwks_url = \"{url}\"\n"
+        )
+    };
+    let c = parse(&with("https://idp.example.com/keys")).expect("good");
+    let oidc = c.oidc.expect("oidc");
+    assert_eq!(oidc.user_claim, "sub", "the default claim");
+    assert!(parse(&with("http://127.0.0.1:8000/keys")).is_ok());
+    assert!(parse(&with("http://localhost/keys")).is_ok());
+    for bad in [
+        "http://idp.example.com/keys",
+        "file:///etc/keys",
+        "keys.json",
+    ] {
+        let e = invalid(&with(bad));
+        assert!(e.starts_with("oidc.jwks_url:"), "{bad}: {e}");
+    }
+    let empty = with("https://idp.example.com/keys").replace("\"broker\"", "\" \"");
+    assert!(invalid(&empty).starts_with("oidc.audience:"));
+}
+
+#[test]
+fn the_example_config_in_the_readme_is_valid() {
+    let c = parse(include_str!("../../../examples/broker.toml")).expect("examples/broker.toml");
+    assert!(c.roles.contains_key("lab"));
+}

@@ -11,7 +11,9 @@ mod config;
 mod error;
 mod limit;
 mod metrics;
+mod oidc;
 mod revoke;
+mod tls;
 mod token;
 mod vend;
 

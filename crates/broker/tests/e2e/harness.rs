@@ -90,9 +90,15 @@ impl Broker {
     }
 
     pub fn serve(&mut self) {
+        self.serve_with(|_| {});
+    }
+
+    /// Serves with the environment changed by `adjust` (other source credentials, say).
+    pub fn serve_with(&mut self, adjust: impl FnOnce(&mut Command)) {
         let log = std::fs::File::create(self.log()).expect("log");
-        let mut child = self
-            .command()
+        let mut cmd = self.command();
+        adjust(&mut cmd);
+        let mut child = cmd
             .arg("serve")
             .stdout(Stdio::piped())
             .stderr(log)

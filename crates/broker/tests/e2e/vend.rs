@@ -6,7 +6,7 @@ use serde_json::Value;
 use crate::harness::{Broker, CONFIG, aws};
 use crate::servers::{Console, http_get};
 
-fn caller_arn(b: &Broker, env: &[(&str, &str)]) -> String {
+pub fn caller_arn(b: &Broker, env: &[(&str, &str)]) -> String {
     let out = aws(
         b.dir.path(),
         env,

@@ -83,6 +83,36 @@ impl Drop for Moto {
     }
 }
 
+/// A folder served over plain HTTP by Python's `http.server` (an identity provider's
+/// published keys, say), stopped on drop. Only the broker's tests use it.
+#[allow(dead_code)]
+pub struct Files {
+    child: Child,
+    pub url: String,
+}
+
+#[allow(dead_code)]
+impl Files {
+    pub fn serve(dir: &Path) -> Self {
+        let (child, url) = spawn_listening("http.server", |port| {
+            let mut cmd = Command::new(venv().join("bin/python"));
+            cmd.args(["-m", "http.server", "--bind", "127.0.0.1"])
+                .arg("--directory")
+                .arg(dir)
+                .arg(port.to_string());
+            cmd
+        });
+        Self { child, url }
+    }
+}
+
+impl Drop for Files {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())

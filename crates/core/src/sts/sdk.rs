@@ -27,6 +27,13 @@ pub struct SourceSettings {
     pub profile: Option<String>,
 }
 
+/// Whether the client keeps the credentials resolved at start or the provider behind them.
+#[derive(Debug, Clone, Copy)]
+enum Resolve {
+    Once,
+    Refreshing,
+}
+
 /// An STS client holding the caller's resolved source credentials.
 #[derive(Debug)]
 pub struct SdkSts {
@@ -44,7 +51,15 @@ impl SdkSts {
     /// Resolves the source credentials (local: environment, files, or a credential process)
     /// and builds the client. Nothing is sent to STS yet.
     pub async fn connect(settings: &SourceSettings) -> Result<Self, Error> {
-        Self::build(settings, None).await
+        Self::build(settings, None, Resolve::Once).await
+    }
+
+    /// For a long-running service (the broker): the credentials are resolved now, to fail
+    /// at start, and the client keeps the SDK's provider and its cache, so credentials
+    /// that expire (a container or instance role, web identity, SSO, a process) are
+    /// fetched again before they do instead of being used past their expiry.
+    pub async fn connect_refreshing(settings: &SourceSettings) -> Result<Self, Error> {
+        Self::build(settings, None, Resolve::Refreshing).await
     }
 
     /// A client that signs with these credentials (a step of a profile chain), with the
@@ -54,10 +69,14 @@ impl SdkSts {
             region: region.to_owned(),
             profile: None,
         };
-        Self::build(&settings, Some(creds)).await
+        Self::build(&settings, Some(creds), Resolve::Once).await
     }
 
-    async fn build(settings: &SourceSettings, given: Option<&Credentials>) -> Result<Self, Error> {
+    async fn build(
+        settings: &SourceSettings,
+        given: Option<&Credentials>,
+        resolve: Resolve,
+    ) -> Result<Self, Error> {
         let timeouts = TimeoutConfig::builder()
             .connect_timeout(Duration::from_secs(5))
             .read_timeout(Duration::from_secs(20))
@@ -116,12 +135,15 @@ impl SdkSts {
                 Origin::LongTerm
             },
         };
-        // The client gets the already-resolved credentials: resolving again through the
-        // provider would run a credential_process a second time.
-        let config = config
-            .into_builder()
-            .credentials_provider(SharedCredentialsProvider::new(creds))
-            .build();
+        // A one-shot command's client gets the already-resolved credentials: resolving again
+        // through the provider would run a credential_process a second time.
+        let config = match resolve {
+            Resolve::Once => config
+                .into_builder()
+                .credentials_provider(SharedCredentialsProvider::new(creds))
+                .build(),
+            Resolve::Refreshing => config,
+        };
         Ok(Self {
             client: aws_sdk_sts::Client::from_conf(
                 aws_sdk_sts::config::Builder::from(&config).build(),
