@@ -219,17 +219,20 @@ impl Store for SqlStore {
     }
 
     async fn token(&self, id: &str) -> Result<Option<(User, TokenRecord)>> {
-        let row = sqlx::query("SELECT user_name, hash FROM tokens WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        // One round trip for the token and its user (every authenticated request does this).
+        let row = sqlx::query(
+            "SELECT u.name, u.admin, u.created_at, u.revoked_at, t.hash \
+             FROM tokens t JOIN users u ON u.name = t.user_name WHERE t.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         let Some(row) = row else { return Ok(None) };
-        let name: String = row.try_get("user_name")?;
         let record = TokenRecord {
             id: id.to_owned(),
             hash_hex: row.try_get("hash")?,
         };
-        Ok(self.user(&name).await?.map(|u| (u, record)))
+        Ok(Some((self.user_from(&row).await?, record)))
     }
 
     async fn revoke(&self, name: &str, at: i64) -> Result<bool> {
