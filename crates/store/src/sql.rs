@@ -148,14 +148,19 @@ impl SqlStore {
 
     async fn user_from(&self, row: &AnyRow) -> Result<User> {
         let name: String = row.try_get("name")?;
-        Ok(User {
-            roles: self.roles_of(&name).await?,
-            admin: row.try_get::<i64, _>("admin")? != 0,
-            created_at: row.try_get("created_at")?,
-            revoked_at: row.try_get("revoked_at")?,
-            name,
-        })
+        user_with(row, self.roles_of(&name).await?)
     }
+}
+
+/// A user from a row with the user columns, and their grants.
+fn user_with(row: &AnyRow, roles: Vec<String>) -> Result<User> {
+    Ok(User {
+        name: row.try_get("name")?,
+        roles,
+        admin: row.try_get::<i64, _>("admin")? != 0,
+        created_at: row.try_get("created_at")?,
+        revoked_at: row.try_get("revoked_at")?,
+    })
 }
 
 const USER_COLUMNS: &str = "name, admin, created_at, revoked_at";
@@ -219,20 +224,28 @@ impl Store for SqlStore {
     }
 
     async fn token(&self, id: &str) -> Result<Option<(User, TokenRecord)>> {
-        // One round trip for the token and its user (every authenticated request does this).
-        let row = sqlx::query(
-            "SELECT u.name, u.admin, u.created_at, u.revoked_at, t.hash \
-             FROM tokens t JOIN users u ON u.name = t.user_name WHERE t.id = $1",
+        // One round trip for the token, its user and the user's grants (one row per grant):
+        // every authenticated request does this.
+        let rows = sqlx::query(
+            "SELECT u.name, u.admin, u.created_at, u.revoked_at, t.hash, g.role \
+             FROM tokens t JOIN users u ON u.name = t.user_name \
+             LEFT JOIN grants g ON g.user_name = u.name WHERE t.id = $1 ORDER BY g.role",
         )
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_all(&self.pool)
         .await?;
-        let Some(row) = row else { return Ok(None) };
+        let Some(first) = rows.first() else {
+            return Ok(None);
+        };
         let record = TokenRecord {
             id: id.to_owned(),
-            hash_hex: row.try_get("hash")?,
+            hash_hex: first.try_get("hash")?,
         };
-        Ok(Some((self.user_from(&row).await?, record)))
+        let roles = rows
+            .iter()
+            .filter_map(|r| r.try_get::<Option<String>, _>("role").transpose())
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        Ok(Some((user_with(first, roles)?, record)))
     }
 
     async fn revoke(&self, name: &str, at: i64) -> Result<bool> {

@@ -61,6 +61,11 @@ async fn story(a: &SqlStore, b: &SqlStore) {
         b.user("alice").await.expect("user").expect("alice").roles,
         ["lab", "prod"]
     );
+    // The token lookup reads the grants in the same query: one row per grant, or none.
+    let (found, _) = a.token("t1").await.expect("lookup").expect("alice's token");
+    assert_eq!(found.roles, ["lab", "prod"]);
+    let (root, _) = a.token("t2").await.expect("lookup").expect("root's token");
+    assert_eq!(root, user("root", true, &[]));
     assert!(matches!(
         a.grant("nobody", &[]).await,
         Err(StoreError::NoUser(_))
