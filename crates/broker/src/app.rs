@@ -1,6 +1,6 @@
 //! The broker's state and its HTTP service: the routes, the limits around them (body size,
-//! request timeout), serving on a listener with graceful shutdown (in-flight requests
-//! finish; new connections are refused).
+//! request timeout), serving HTTP or HTTPS on a listener with graceful shutdown (in-flight
+//! requests finish; new connections are refused).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -9,6 +9,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
+use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
 use tempcreds_core::provision::iam::SdkIam;
 use tempcreds_core::sts::SdkSts;
 use tempcreds_store::SqlStore;
@@ -59,25 +60,17 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
-/// How long a graceful shutdown waits for in-flight requests over TLS (the request timeout
-/// is 30 s, so nothing legitimate is cut off).
+/// How long a graceful shutdown waits for in-flight requests (the request timeout is 30 s,
+/// so nothing legitimate is cut off).
 const DRAIN: Duration = Duration::from_secs(35);
 
-/// Serves plain HTTP until SIGINT or SIGTERM, then lets in-flight requests finish.
-pub async fn serve(app: Arc<App>, listener: TcpListener) -> std::io::Result<()> {
-    let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-}
-
-/// Serves HTTPS (rustls, HTTP/1.1 and HTTP/2) until SIGINT or SIGTERM, then lets in-flight
-/// requests finish. axum-server does the TLS handshakes off the accept loop, with a timeout,
+/// Serves until SIGINT or SIGTERM, then lets in-flight requests finish: plain HTTP, or HTTPS
+/// (rustls) with `tls`. axum-server does TLS handshakes off the accept loop, with a timeout,
 /// so a client that stalls its handshake holds up no one else.
-pub async fn serve_tls(
+pub async fn serve(
     app: Arc<App>,
     listener: TcpListener,
-    tls: axum_server::tls_rustls::RustlsConfig,
+    tls: Option<RustlsConfig>,
 ) -> std::io::Result<()> {
     let handle = axum_server::Handle::new();
     let on_signal = handle.clone();
@@ -86,10 +79,16 @@ pub async fn serve_tls(
         on_signal.graceful_shutdown(Some(DRAIN));
     });
     let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
-    axum_server::from_tcp_rustls(listener.into_std()?, tls)?
-        .handle(handle)
-        .serve(service)
-        .await
+    let server = axum_server::from_tcp(listener.into_std()?)?.handle(handle);
+    match tls {
+        Some(config) => {
+            server
+                .acceptor(RustlsAcceptor::new(config))
+                .serve(service)
+                .await
+        }
+        None => server.serve(service).await,
+    }
 }
 
 async fn shutdown_signal() {

@@ -192,11 +192,9 @@ async fn serve(config: Config) -> Result<(), Failure> {
     // The one line on stdout: scripts and tests read the address from it (port 0 picks one).
     let scheme = if tls.is_some() { "https" } else { "http" };
     println!("tempcreds-broker listening on {scheme}://{addr}");
-    match tls {
-        Some(tls) => app::serve_tls(app.clone(), listener, tls).await,
-        None => app::serve(app.clone(), listener).await,
-    }
-    .map_err(|e| Failure::runtime(format!("server: {e}")))?;
+    app::serve(app.clone(), listener, tls)
+        .await
+        .map_err(|e| Failure::runtime(format!("server: {e}")))?;
     app.store.close().await;
     Ok(())
 }

@@ -135,35 +135,35 @@ impl SqlStore {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
 
-    async fn roles_of(&self, name: &str) -> Result<Vec<String>> {
-        let rows = sqlx::query("SELECT role FROM grants WHERE user_name = $1 ORDER BY role")
-            .bind(name)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| r.try_get::<String, _>(0).map_err(StoreError::from))
-            .collect()
-    }
+/// Users with their grants in one round trip: one row per grant (a NULL role for a user with
+/// none), `FROM users u` so a query can join more (the token) and filter.
+const USERS_WITH_GRANTS: &str = "SELECT u.name, u.admin, u.created_at, u.revoked_at, g.role";
+const FROM_USERS: &str = "FROM users u LEFT JOIN grants g ON g.user_name = u.name";
 
-    async fn user_from(&self, row: &AnyRow) -> Result<User> {
+/// Folds rows of `USERS_WITH_GRANTS`, ordered by name then role, into users.
+fn users_from(rows: &[AnyRow]) -> Result<Vec<User>> {
+    let mut users: Vec<User> = Vec::new();
+    for row in rows {
         let name: String = row.try_get("name")?;
-        user_with(row, self.roles_of(&name).await?)
+        if users.last().is_none_or(|u| u.name != name) {
+            users.push(User {
+                name,
+                roles: Vec::new(),
+                admin: row.try_get::<i64, _>("admin")? != 0,
+                created_at: row.try_get("created_at")?,
+                revoked_at: row.try_get("revoked_at")?,
+            });
+        }
+        if let (Some(user), Some(role)) =
+            (users.last_mut(), row.try_get::<Option<String>, _>("role")?)
+        {
+            user.roles.push(role);
+        }
     }
+    Ok(users)
 }
-
-/// A user from a row with the user columns, and their grants.
-fn user_with(row: &AnyRow, roles: Vec<String>) -> Result<User> {
-    Ok(User {
-        name: row.try_get("name")?,
-        roles,
-        admin: row.try_get::<i64, _>("admin")? != 0,
-        created_at: row.try_get("created_at")?,
-        revoked_at: row.try_get("revoked_at")?,
-    })
-}
-
-const USER_COLUMNS: &str = "name, admin, created_at, revoked_at";
 
 impl Store for SqlStore {
     async fn add_user(&self, user: &User, token: &TokenRecord) -> Result<()> {
@@ -202,35 +202,30 @@ impl Store for SqlStore {
     }
 
     async fn user(&self, name: &str) -> Result<Option<User>> {
-        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE name = $1"))
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await?;
-        match row {
-            Some(r) => Ok(Some(self.user_from(&r).await?)),
-            None => Ok(None),
-        }
+        let rows = sqlx::query(&format!(
+            "{USERS_WITH_GRANTS} {FROM_USERS} WHERE u.name = $1 ORDER BY g.role"
+        ))
+        .bind(name)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(users_from(&rows)?.pop())
     }
 
     async fn users(&self) -> Result<Vec<User>> {
-        let rows = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY name"))
-            .fetch_all(&self.pool)
-            .await?;
-        let mut users = Vec::with_capacity(rows.len());
-        for r in &rows {
-            users.push(self.user_from(r).await?);
-        }
-        Ok(users)
+        let rows = sqlx::query(&format!(
+            "{USERS_WITH_GRANTS} {FROM_USERS} ORDER BY u.name, g.role"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        users_from(&rows)
     }
 
     async fn token(&self, id: &str) -> Result<Option<(User, TokenRecord)>> {
-        // One round trip for the token, its user and the user's grants (one row per grant):
-        // every authenticated request does this.
-        let rows = sqlx::query(
-            "SELECT u.name, u.admin, u.created_at, u.revoked_at, t.hash, g.role \
-             FROM tokens t JOIN users u ON u.name = t.user_name \
-             LEFT JOIN grants g ON g.user_name = u.name WHERE t.id = $1 ORDER BY g.role",
-        )
+        // Every authenticated request does this: the token, its user and the grants at once.
+        let rows = sqlx::query(&format!(
+            "{USERS_WITH_GRANTS}, t.hash {FROM_USERS} JOIN tokens t ON t.user_name = u.name \
+             WHERE t.id = $1 ORDER BY g.role"
+        ))
         .bind(id)
         .fetch_all(&self.pool)
         .await?;
@@ -241,11 +236,7 @@ impl Store for SqlStore {
             id: id.to_owned(),
             hash_hex: first.try_get("hash")?,
         };
-        let roles = rows
-            .iter()
-            .filter_map(|r| r.try_get::<Option<String>, _>("role").transpose())
-            .collect::<std::result::Result<Vec<_>, _>>()?;
-        Ok(Some((user_with(first, roles)?, record)))
+        Ok(users_from(&rows)?.pop().map(|u| (u, record)))
     }
 
     async fn revoke(&self, name: &str, at: i64) -> Result<bool> {
