@@ -24,6 +24,7 @@ use time::OffsetDateTime;
 
 use crate::app::App;
 use crate::auth::{self, Admin, Authed};
+use crate::config::Config;
 use crate::error::ApiError;
 use crate::vend::{self, Kind};
 
@@ -35,14 +36,39 @@ fn no_store(mut resp: Response) -> Response {
     resp
 }
 
-pub async fn page() -> impl IntoResponse {
+pub async fn page(State(app): Shared) -> impl IntoResponse {
     (
         [(
             header::CONTENT_SECURITY_POLICY,
             "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
         )],
-        Html(include_str!("../assets/index.html")),
+        Html(app.page.clone()),
     )
+}
+
+/// The web page as this broker serves it: when `[oidc]` is configured, the sign-in field
+/// says that an ID token from the issuer works too (made once, at start).
+pub fn page_html(config: &Config) -> String {
+    let page = include_str!("../assets/index.html");
+    let Some(oidc) = &config.oidc else {
+        return page.to_owned();
+    };
+    let issuer: String = oidc
+        .issuer
+        .chars()
+        .map(|c| match c {
+            '&' => "&amp;".to_owned(),
+            '<' => "&lt;".to_owned(),
+            '>' => "&gt;".to_owned(),
+            '"' => "&quot;".to_owned(),
+            c => c.to_string(),
+        })
+        .collect();
+    page.replace(
+        ">Your broker token<",
+        &format!(">Your broker token, or an ID token from {issuer}<"),
+    )
+    .replace("placeholder=\"tcb_…\"", "placeholder=\"tcb_… or eyJ…\"")
 }
 
 pub async fn script() -> impl IntoResponse {

@@ -33,6 +33,8 @@ pub struct App {
     pub metrics: Metrics,
     /// Sign-in with ID tokens, when broker.toml has `[oidc]`.
     pub oidc: Option<Oidc>,
+    /// The web page, made for this config (`api::page_html`).
+    pub page: String,
 }
 
 pub fn router(app: Arc<App>) -> Router {

@@ -14,6 +14,7 @@ use tempcreds_store::{SqlStore, Store, StoreError, User, redact_url};
 use time::OffsetDateTime;
 
 use crate::Failure;
+use crate::api;
 use crate::app::{self, App};
 use crate::config::{Config, ConfigError};
 use crate::limit::Limiter;
@@ -183,6 +184,7 @@ async fn serve(config: Config) -> Result<(), Failure> {
     let app = Arc::new(App {
         limiter: Limiter::new(config.rate_limit_per_minute),
         metrics: Metrics::new(),
+        page: api::page_html(&config),
         oidc,
         config,
         store,

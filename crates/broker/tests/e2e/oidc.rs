@@ -115,7 +115,14 @@ fn an_id_token_signs_a_broker_user_in_to_the_api_and_the_container_endpoint() {
     let rows: Value = b.get("/v1/sessions", Some(&broker_token)).json().unwrap();
     assert_eq!(rows.as_array().unwrap().len(), 2, "{rows}");
 
-    // The web page's sign-in takes the ID token too.
+    // The web page's sign-in takes the ID token too, and its label says so.
+    let page = b.get("/", None).text().unwrap();
+    assert!(
+        page.contains(&format!(
+            ">Your broker token, or an ID token from {ISSUER}<"
+        )),
+        "{page}"
+    );
     let login = Broker::client()
         .post(format!("{}/v1/login", b.url))
         .json(&json!({ "token": id_token }))

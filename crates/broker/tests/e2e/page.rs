@@ -33,6 +33,9 @@ fn the_page_signs_in_and_shows_keys_and_console_buttons() {
         "a valid broker token is required (Authorization: Bearer TOKEN)"
     );
     assert_eq!(seen["who"], "alice");
+    // Without [oidc] the page asks for a broker token only.
+    let page = b.get("/", None).text().unwrap();
+    assert!(page.contains(">Your broker token<"), "{page}");
     assert_eq!(seen["roles"], serde_json::json!(["lab", "prod"]));
     assert_eq!(
         seen["console_buttons"],
