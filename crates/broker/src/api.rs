@@ -53,17 +53,13 @@ pub fn page_html(config: &Config) -> String {
     let Some(oidc) = &config.oidc else {
         return page.to_owned();
     };
-    let issuer: String = oidc
+    // The issuer is text inside the page: HTML-escaped (`&` first, so no escape is doubled).
+    let issuer = oidc
         .issuer
-        .chars()
-        .map(|c| match c {
-            '&' => "&amp;".to_owned(),
-            '<' => "&lt;".to_owned(),
-            '>' => "&gt;".to_owned(),
-            '"' => "&quot;".to_owned(),
-            c => c.to_string(),
-        })
-        .collect();
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;");
     page.replace(
         ">Your broker token<",
         &format!(">Your broker token, or an ID token from {issuer}<"),
