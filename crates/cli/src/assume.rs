@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use tempcreds_core::awsfile::{self, EXPIRATION_KEY, paths};
+use tempcreds_core::awsfile::{self, EXPIRATION_KEY, FileKind, paths};
 use tempcreds_core::console;
 use tempcreds_core::output::{self, Format, Shell};
 use tempcreds_core::plan::{self, AssumePlan};
@@ -232,22 +232,20 @@ fn resolve(args: &AssumeArgs, env: &Env) -> Result<AssumePlan, Error> {
     Ok(plan)
 }
 
-/// A profile with an access key and no session token holds long-term keys: overwriting it
-/// would destroy credentials that cannot be recovered.
+/// Refuses a file no AWS reader can read, and a profile with an access key and no session
+/// token (long-term keys: overwriting them would destroy credentials that cannot be
+/// recovered), whatever its header looks like.
 pub(crate) fn refuse_long_term(
     text: &str,
     profile: &str,
     force: bool,
     path: &Path,
 ) -> Result<(), Error> {
+    awsfile::check_editable(text, path)?;
     if force {
         return Ok(());
     }
-    let long_term = awsfile::parse(text)
-        .iter()
-        .filter(|s| s.name == profile)
-        .any(|s| s.get("aws_access_key_id").is_some() && s.get("aws_session_token").is_none());
-    if long_term {
+    if awsfile::holds_long_term_keys(text, FileKind::Credentials, profile) {
         return Err(Error::refused(
             format!(
                 "profile \"{profile}\" in {} holds long-term keys (an access key without a session token); not overwriting it",
@@ -274,7 +272,7 @@ fn write_profile_to(
     let mut outcome = None;
     let written = awsfile::update_file(path, |current| {
         refuse_long_term(current, profile, force, path)?;
-        let edit = awsfile::set_section(current, profile, &pairs);
+        let edit = awsfile::set_profile(current, FileKind::Credentials, profile, &pairs);
         outcome = Some((edit.updated, edit.occurrences));
         Ok(Some(edit.text))
     })?;
@@ -283,7 +281,7 @@ fn write_profile_to(
         ui::warn(
             quiet,
             &format!(
-                "{} has {occurrences} [{profile}] sections; updated the first (the AWS CLI refuses files with duplicate sections)",
+                "{} has {occurrences} [{profile}] sections; wrote the keys into one and removed them from the others (the AWS CLI refuses files with duplicate sections)",
                 written.display()
             ),
         );

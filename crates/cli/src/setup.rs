@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use serde_json::json;
-use tempcreds_core::awsfile::{self, paths};
+use tempcreds_core::awsfile::{self, FileKind, paths};
 use tempcreds_core::plan;
 use tempcreds_core::provision::iam::{Made, SdkIam};
 use tempcreds_core::provision::{
@@ -66,10 +66,9 @@ async fn connect(
 /// The access key id the credentials-file profile holds, if any.
 fn profile_key(cred_file: &Path, profile: &str) -> Result<Option<String>, Error> {
     let text = awsfile::read_to_string_if_exists(cred_file)?.unwrap_or_default();
-    Ok(awsfile::parse(&text)
-        .into_iter()
-        .find(|s| s.name == profile)
-        .and_then(|s| s.get("aws_access_key_id").map(str::to_owned)))
+    Ok(awsfile::ProfileSet::from_texts("", &text)
+        .profile(profile)
+        .and_then(|p| p.get("aws_access_key_id").map(str::to_owned)))
 }
 
 fn desired(args: &SetupArgs) -> Result<Desired, Error> {
@@ -316,14 +315,20 @@ fn write_key(
     let written = awsfile::update_file(cred_file, |current| {
         assume::refuse_long_term(current, profile, force, cred_file)?;
         // Temporary credentials that were in this profile must not sit beside the new keys.
-        let had_token = awsfile::parse(current)
-            .iter()
-            .any(|s| s.name == profile && s.get("aws_session_token").is_some());
+        let had_token = awsfile::ProfileSet::from_texts("", current)
+            .profile(profile)
+            .is_some_and(|p| p.get("aws_session_token").is_some());
         let base = had_token
-            .then(|| awsfile::remove_section(current, profile))
+            .then(|| awsfile::remove_profile(current, FileKind::Credentials, profile))
             .flatten();
         Ok(Some(
-            awsfile::set_section(base.as_deref().unwrap_or(current), profile, &pairs).text,
+            awsfile::set_profile(
+                base.as_deref().unwrap_or(current),
+                FileKind::Credentials,
+                profile,
+                &pairs,
+            )
+            .text,
         ))
     })?;
     ui::notice(
@@ -363,7 +368,7 @@ pub(crate) async fn teardown(args: &TeardownArgs, quiet: bool) -> Result<(), Err
         match step {
             Removal::Profile(p) => {
                 awsfile::update_file(&cred_file, |current| {
-                    Ok(awsfile::remove_section(current, p))
+                    Ok(awsfile::remove_profile(current, FileKind::Credentials, p))
                 })?;
             }
             other => {

@@ -253,11 +253,9 @@ fn resolve_region(
     }
     let section = paths::config_section(profile);
     let from_profile = config_text.and_then(|t| {
-        awsfile::parse(t)
-            .into_iter()
-            .rev()
-            .filter(|s| s.name == section)
-            .find_map(|s| s.get("region").map(str::to_owned))
+        awsfile::ProfileSet::from_texts(t, "")
+            .profile(profile)
+            .and_then(|p| p.get("region").map(str::to_owned))
     });
     if let Some(r) = from_profile {
         rules::region(&format!("region (in [{section}] of the config file)"), &r)?;

@@ -10,8 +10,8 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tracing::info;
 
-use crate::awsfile::paths::{self, config_section};
-use crate::awsfile::{parse, read_to_string_if_exists};
+use crate::awsfile::paths;
+use crate::awsfile::{ProfileSet, read_to_string_if_exists};
 use crate::cache::{Cache, CacheKey};
 use crate::plan::default_session_name;
 use crate::profile::{Plan, Source, Step};
@@ -43,24 +43,23 @@ pub trait MfaCodes {
     fn code(&self, serial: &str, mfa_process: Option<&str>) -> Result<String, Error>;
 }
 
-/// A profile's static keys: the credentials file's `[NAME]`, else the config file's section.
+/// A profile's static keys, as the SDKs merge them from both files (the credentials file
+/// winning key by key).
 pub fn static_credentials(files: &Files, profile: &str) -> Option<Credentials> {
-    let from = |text: &str, section: &str| {
-        let sections = parse(text);
-        let s = sections.iter().rev().find(|s| s.name == section)?;
-        Some(Credentials {
-            access_key_id: s.get("aws_access_key_id")?.to_owned(),
-            secret_access_key: SecretString::from(s.get("aws_secret_access_key")?),
-            session_token: s.get("aws_session_token").map(SecretString::from),
-            expiration: None,
-            origin: if s.get("aws_session_token").is_some() {
-                Origin::SessionToken
-            } else {
-                Origin::LongTerm
-            },
-        })
-    };
-    from(&files.credentials, profile).or_else(|| from(&files.config, &config_section(profile)))
+    let set = ProfileSet::from_texts(&files.config, &files.credentials);
+    let p = set.profile(profile)?;
+    let token = p.get("aws_session_token");
+    Some(Credentials {
+        access_key_id: p.get("aws_access_key_id")?.to_owned(),
+        secret_access_key: SecretString::from(p.get("aws_secret_access_key")?),
+        session_token: token.map(SecretString::from),
+        expiration: None,
+        origin: if token.is_some() {
+            Origin::SessionToken
+        } else {
+            Origin::LongTerm
+        },
+    })
 }
 
 /// Runs a `credential_process` command (through `sh -c`, as the AWS CLI does on Unix) and

@@ -1,71 +1,106 @@
-//! Pure edits of an INI text: set keys in one section, in place, keeping every other byte.
+//! Pure edits of a shared file's text through the reader: set keys of one profile, in place,
+//! keeping every other byte, so that botocore and the SDKs both read the new values.
 
-use super::lines::{Kind, Line, split};
+use super::document::{Document, FileKind, Span};
+use super::lines::Kind;
+use super::paths::config_section;
 
 /// What an edit did, for the caller's messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Edit {
     pub text: String,
-    /// True when the section existed before (it was updated in place).
+    /// True when a section of the profile existed before (it was updated in place).
     pub updated: bool,
-    /// How many sections of that name the text had; above 1 deserves a warning (botocore
+    /// How many sections of the file name that profile; above 1 deserves a warning (botocore
     /// refuses files with duplicate sections).
     pub occurrences: usize,
 }
 
-/// Sets `entries` in section `[name]`.
+/// The header a new section of `profile` gets in a file of `kind`.
+fn header(kind: FileKind, profile: &str) -> String {
+    match kind {
+        FileKind::Config => config_section(profile),
+        FileKind::Credentials => profile.to_owned(),
+    }
+}
+
+/// The sections some reader takes for `profile`: those the SDKs map to it (`[ alice ]`,
+/// `[alice] # note`), and those botocore names exactly so (`[alice]x`), in file order.
+fn profile_spans<'d>(doc: &'d Document<'_>, profile: &str) -> Vec<&'d Span<'d>> {
+    let want = header(doc.kind(), profile);
+    let sdk = doc.profile_spans(profile);
+    doc.spans
+        .iter()
+        .filter(|s| {
+            s.configparser == Some(want.as_str()) || sdk.iter().any(|t| t.header == s.header)
+        })
+        .collect()
+}
+
+/// Whether any section of `profile` holds an access key without a session token: long-term
+/// keys, which no edit may replace unasked.
+pub fn holds_long_term_keys(text: &str, kind: FileKind, profile: &str) -> bool {
+    let doc = Document::parse(text, kind);
+    profile_spans(&doc, profile).iter().any(|s| {
+        let entries = doc.entries(s);
+        let has = |k: &str| entries.iter().any(|e| e.key == k);
+        has("aws_access_key_id") && !has("aws_session_token")
+    })
+}
+
+/// Sets `entries` in `profile`.
 ///
-/// - The first section of that name is updated in place: an existing key's line is
-///   rewritten where it stands (with its indented continuation lines dropped), a new key goes
-///   after the section's last entry, so comments inside and around the section stay put.
-/// - Later duplicate sections lose just those keys, so that no reader, whether it takes the
-///   first or the last value, sees a stale one.
-/// - A missing section is appended at the end, after a blank line.
+/// - The section botocore reads as the profile (its header names it exactly, comments after
+///   the `]` allowed) is updated in place: an existing key's line is rewritten where it
+///   stands (its continuation lines dropped, later duplicates of the key removed), a new key
+///   goes after the section's last entry, so comments inside and around it stay put.
+/// - Every other section a reader takes for the profile loses just those keys, so that no
+///   reader, whether it merges duplicates or takes the first or the last, sees a stale one.
+/// - Without such a section, `[profile]` is appended at the end, after a blank line.
 /// - New lines use the file's line ending (CRLF if its first line ending is CRLF).
-pub fn set_section(text: &str, name: &str, entries: &[(&str, &str)]) -> Edit {
-    let lines = split(text);
+pub fn set_profile(text: &str, kind: FileKind, profile: &str, entries: &[(&str, &str)]) -> Edit {
+    let doc = Document::parse(text, kind);
+    let want = header(kind, profile);
+    let spans = profile_spans(&doc, profile);
+    let target = spans
+        .iter()
+        .position(|s| s.configparser == Some(want.as_str()));
+    let lines = &doc.lines;
     let eol = lines
         .iter()
         .map(|l| l.eol)
         .find(|e| !e.is_empty())
         .unwrap_or("\n");
-    let ranges = section_ranges(&lines, name);
     let mut out: Vec<String> = lines
         .iter()
         .map(|l| format!("{}{}", l.text, l.eol))
         .collect();
+    let mut drop = vec![false; lines.len()];
     let mut done = vec![false; entries.len()];
-
-    // Walk sections back to front so earlier indices stay valid while lines are removed.
-    for (n, &(start, end)) in ranges.iter().enumerate().rev() {
-        let first = n == 0;
-        let mut last_entry = start;
-        let mut i = start + 1;
-        let mut to_remove = Vec::new();
-        while i < end {
-            if let Kind::Entry { key, .. } = lines[i].kind {
-                let conts = (i + 1..end)
-                    .take_while(|&j| lines[j].kind == Kind::Continuation)
-                    .count();
-                match entries
-                    .iter()
-                    .position(|(k, _)| k.eq_ignore_ascii_case(key))
-                {
-                    Some(p) if first && !done[p] => {
-                        out[i] = format!("{} = {}{}", entries[p].0, entries[p].1, lines[i].eol);
-                        done[p] = true;
-                        to_remove.extend(i + 1..=i + conts);
-                        last_entry = i;
-                    }
-                    Some(_) => to_remove.extend(i..=i + conts),
-                    None => last_entry = i + conts,
+    for (n, span) in spans.iter().enumerate() {
+        let is_target = target == Some(n);
+        let mut last_line = span.header;
+        for e in doc.entries(span) {
+            let end = e.continuations.last().copied().unwrap_or(e.line);
+            match entries
+                .iter()
+                .position(|(k, _)| k.eq_ignore_ascii_case(&e.key))
+            {
+                Some(p) if is_target && !done[p] => {
+                    out[e.line] =
+                        format!("{} = {}{}", entries[p].0, entries[p].1, lines[e.line].eol);
+                    done[p] = true;
+                    e.continuations.iter().for_each(|&c| drop[c] = true);
+                    last_line = e.line;
                 }
-                i += conts + 1;
-            } else {
-                i += 1;
+                Some(_) => {
+                    drop[e.line] = true;
+                    e.continuations.iter().for_each(|&c| drop[c] = true);
+                }
+                None => last_line = end,
             }
         }
-        if first {
+        if is_target {
             let new: String = entries
                 .iter()
                 .zip(&done)
@@ -74,73 +109,67 @@ pub fn set_section(text: &str, name: &str, entries: &[(&str, &str)]) -> Edit {
                 .collect();
             if !new.is_empty() {
                 // The line we insert after may be the file's last line, without terminator.
-                if lines[last_entry].eol.is_empty() {
-                    out[last_entry].push_str(eol);
+                if lines[last_line].eol.is_empty() {
+                    out[last_line].push_str(eol);
                 }
-                out[last_entry].push_str(&new);
+                out[last_line].push_str(&new);
             }
         }
-        for j in to_remove.into_iter().rev() {
-            out.remove(j);
-        }
     }
-
-    let mut text_out: String = out.concat();
-    if ranges.is_empty() {
-        if !text_out.is_empty() && !text_out.ends_with('\n') {
-            text_out.push_str(eol);
-        }
-        let ends_blank = text_out.is_empty()
-            || lines
-                .last()
-                .is_some_and(|l| l.kind == Kind::Blank && !l.eol.is_empty());
-        if !ends_blank {
-            text_out.push_str(eol);
-        }
-        text_out.push_str(&format!("[{name}]{eol}"));
-        for (k, v) in entries {
-            text_out.push_str(&format!("{k} = {v}{eol}"));
-        }
+    let mut text_out: String = out
+        .into_iter()
+        .zip(&drop)
+        .filter(|(_, d)| !**d)
+        .map(|(l, _)| l)
+        .collect();
+    if target.is_none() {
+        append_section(&mut text_out, &doc, eol, &want, entries);
     }
     Edit {
         text: text_out,
-        updated: !ranges.is_empty(),
-        occurrences: ranges.len(),
+        updated: target.is_some(),
+        occurrences: spans.len(),
     }
 }
 
-/// Each section named `name`: (header line, one past its last line).
-/// Removes every `[name]` section: its header and its lines up to the next header. None
-/// when there is no such section.
-pub fn remove_section(text: &str, name: &str) -> Option<String> {
-    let lines = split(text);
-    let ranges = section_ranges(&lines, name);
-    if ranges.is_empty() {
+fn append_section(
+    text: &mut String,
+    doc: &Document<'_>,
+    eol: &str,
+    header: &str,
+    entries: &[(&str, &str)],
+) {
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push_str(eol);
+    }
+    let ends_blank = text.is_empty()
+        || doc
+            .lines
+            .last()
+            .is_some_and(|l| l.kind == Kind::Blank && !l.eol.is_empty());
+    if !ends_blank {
+        text.push_str(eol);
+    }
+    text.push_str(&format!("[{header}]{eol}"));
+    for (k, v) in entries {
+        text.push_str(&format!("{k} = {v}{eol}"));
+    }
+}
+
+/// Removes every section any reader takes for `profile`: its header and its lines up to the
+/// next header. None when there is no such section.
+pub fn remove_profile(text: &str, kind: FileKind, profile: &str) -> Option<String> {
+    let doc = Document::parse(text, kind);
+    let spans = profile_spans(&doc, profile);
+    if spans.is_empty() {
         return None;
     }
     Some(
-        lines
+        doc.lines
             .iter()
             .enumerate()
-            .filter(|(i, _)| !ranges.iter().any(|&(s, e)| (s..e).contains(i)))
+            .filter(|(i, _)| !spans.iter().any(|s| (s.header..s.end).contains(i)))
             .map(|(_, l)| format!("{}{}", l.text, l.eol))
             .collect(),
     )
-}
-
-fn section_ranges(lines: &[Line<'_>], name: &str) -> Vec<(usize, usize)> {
-    let headers: Vec<(usize, &str)> = lines
-        .iter()
-        .enumerate()
-        .filter_map(|(i, l)| match l.kind {
-            Kind::Header(h) => Some((i, h)),
-            _ => None,
-        })
-        .collect();
-    headers
-        .iter()
-        .enumerate()
-        .filter(|(_, (_, h))| *h == name)
-        .map(|(n, (i, _))| (*i, headers.get(n + 1).map_or(lines.len(), |(j, _)| *j)))
-        .collect()
 }

@@ -1,6 +1,8 @@
 //! Splits an INI text into classified lines without losing a byte: every line keeps its own
 //! terminator (`\n`, `\r\n`, or none on a last line), so unchanged lines are written back as
-//! they were.
+//! they were. The grammar is the AWS SDKs' profile-file grammar (the rules behind AWS's
+//! `profile-parser-tests.json`), which botocore's configparser agrees with on every line the
+//! SDKs accept: a line is classified on its own, only its first character decides its kind.
 
 /// One physical line: its text without the terminator, and the terminator.
 #[derive(Debug, Clone, Copy)]
@@ -10,114 +12,113 @@ pub(crate) struct Line<'a> {
     pub(crate) kind: Kind<'a>,
 }
 
-/// What a line is, in the grammar botocore's (configparser's) reader uses.
+/// What a line is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind<'a> {
-    /// `[name]`; the name is trimmed.
+    /// `[inner]`, with anything after a `#` or `;` cut off (`[work] # note`, `[work]; x`);
+    /// `inner` is as written, untrimmed (what the section means is decided by `section`).
     Header(&'a str),
-    /// `key = value` (or `key: value`) at the start of the line.
-    Entry {
-        key: &'a str,
-        value: &'a str,
-    },
-    /// An indented line after an entry: part of its value (nested `s3 =` settings).
-    Continuation,
-    /// `#` or `;` comments.
+    /// Starts with `[` but does not end with `]` once a comment is cut off.
+    BadHeader,
+    /// `key = value` at the start of the line: the key trimmed (case kept), the value trimmed
+    /// and cut at a `#` or `;` that follows whitespace.
+    Entry { key: &'a str, value: &'a str },
+    /// An indented line: the continuation of the entry above it (nested `s3 =` settings).
+    Continuation(&'a str),
+    /// An entry line without `=`, or with nothing before it.
+    BadEntry(EntryError),
+    /// `#` or `;` in the first column.
     Comment,
+    /// Only spaces and tabs.
     Blank,
-    /// Anything else (kept as it is).
-    Other,
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EntryError {
+    NoEquals,
+    NoName,
+}
+
+/// The SDKs' whitespace in profile files: space and tab only.
+pub(crate) const WHITESPACE: &[char] = &[' ', '\t'];
+const COMMENT: &[char] = &['#', ';'];
 
 pub(crate) fn split(text: &str) -> Vec<Line<'_>> {
-    let mut out = Vec::new();
-    let mut in_entry = false;
-    for (i, piece) in text.split_inclusive('\n').enumerate() {
-        let (body, eol) = match piece.strip_suffix("\r\n") {
-            Some(b) => (b, "\r\n"),
-            None => match piece.strip_suffix('\n') {
-                Some(b) => (b, "\n"),
-                None => (piece, ""),
-            },
-        };
-        // A UTF-8 byte order mark belongs to the file, not to the first line's meaning.
-        let meaning = if i == 0 {
-            body.trim_start_matches('\u{feff}')
-        } else {
-            body
-        };
-        let kind = classify(meaning, in_entry);
-        in_entry = matches!(kind, Kind::Entry { .. } | Kind::Continuation);
-        out.push(Line {
-            text: body,
-            eol,
-            kind,
-        });
-    }
-    out
+    text.split_inclusive('\n')
+        .map(|piece| {
+            let (body, eol) = match piece.strip_suffix("\r\n") {
+                Some(b) => (b, "\r\n"),
+                None => match piece.strip_suffix('\n') {
+                    Some(b) => (b, "\n"),
+                    None => (piece, ""),
+                },
+            };
+            Line {
+                text: body,
+                eol,
+                kind: classify(body),
+            }
+        })
+        .collect()
 }
 
-fn classify(text: &str, after_entry: bool) -> Kind<'_> {
-    let trimmed = text.trim();
-    if trimmed.is_empty() {
+fn classify(text: &str) -> Kind<'_> {
+    if text.trim_matches(WHITESPACE).is_empty() {
         return Kind::Blank;
     }
-    if trimmed.starts_with('#') || trimmed.starts_with(';') {
+    if text.starts_with(COMMENT) {
         return Kind::Comment;
     }
-    let indented = text.starts_with([' ', '\t']);
-    if indented && after_entry {
-        return Kind::Continuation;
+    if text.starts_with('[') {
+        return match cut_comment(text, false)
+            .strip_prefix('[')
+            .and_then(|t| t.strip_suffix(']'))
+        {
+            Some(inner) => Kind::Header(inner),
+            None => Kind::BadHeader,
+        };
     }
-    if let Some(inner) = trimmed.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
-        return Kind::Header(inner.trim());
+    if text.starts_with(WHITESPACE) {
+        return Kind::Continuation(text.trim_matches(WHITESPACE));
     }
-    if let Some(i) = trimmed.find(['=', ':']) {
-        let key = trimmed[..i].trim();
-        if !key.is_empty() {
-            return Kind::Entry {
-                key,
-                value: trimmed[i + 1..].trim(),
-            };
+    match entry(text) {
+        Ok((key, value)) => Kind::Entry { key, value },
+        Err(e) => Kind::BadEntry(e),
+    }
+}
+
+/// `key = value` with the comment cut off; both sides trimmed.
+pub(crate) fn entry(text: &str) -> Result<(&str, &str), EntryError> {
+    let (k, v) = cut_comment(text, true)
+        .split_once('=')
+        .ok_or(EntryError::NoEquals)?;
+    let k = k.trim_matches(WHITESPACE);
+    if k.is_empty() {
+        return Err(EntryError::NoName);
+    }
+    Ok((k, v.trim_matches(WHITESPACE)))
+}
+
+/// Trims the line and cuts it at the first `#` or `;` (in values only where whitespace
+/// precedes it: `value;x` keeps its `;x`, as the SDKs' test cases require).
+fn cut_comment(line: &str, needs_whitespace: bool) -> &str {
+    let line = line.trim_matches(WHITESPACE);
+    let mut after_space = false;
+    for (i, c) in line.char_indices() {
+        if COMMENT.contains(&c) && (after_space || !needs_whitespace) {
+            return line[..i].trim_matches(WHITESPACE);
         }
+        after_space = c.is_whitespace();
     }
-    Kind::Other
+    line
 }
 
-/// A section as a reader sees it: its name and its `key = value` entries in file order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Section {
-    pub name: String,
-    pub entries: Vec<(String, String)>,
-}
-
-impl Section {
-    /// The value of a key; keys are case-insensitive, as in botocore.
-    pub fn get(&self, key: &str) -> Option<&str> {
-        self.entries
-            .iter()
-            .rev()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// Reads every section, in file order (duplicates stay separate: callers decide).
-pub fn parse(text: &str) -> Vec<Section> {
-    let mut out: Vec<Section> = Vec::new();
-    for line in split(text) {
-        match line.kind {
-            Kind::Header(name) => out.push(Section {
-                name: name.to_owned(),
-                entries: Vec::new(),
-            }),
-            Kind::Entry { key, value } => {
-                if let Some(s) = out.last_mut() {
-                    s.entries.push((key.to_ascii_lowercase(), value.to_owned()));
-                }
-            }
-            _ => {}
-        }
-    }
-    out
+/// The section name botocore (Python's configparser) sees on a header line: the text between
+/// the first `[` and the last `]` of the stripped line, untrimmed. `None` when configparser
+/// would not read the line as a header.
+pub(crate) fn configparser_header(text: &str) -> Option<&str> {
+    let t = text.trim();
+    let inner = t.strip_prefix('[')?;
+    let end = inner.rfind(']')?;
+    (end > 0).then(|| &inner[..end])
 }

@@ -1,15 +1,24 @@
-//! `~/.aws/config` and `~/.aws/credentials`: a lossless line model, pure in-place edits
-//! (`fn(&str) -> String`, tested on exact output), and an atomic, locked, 0600 save.
+//! `~/.aws/config` and `~/.aws/credentials`: one reader of AWS's INI dialect for both files
+//! (`Document` per file, `ProfileSet` for both merged), pure in-place edits through it
+//! (`fn(&str) -> String`, tested on exact output and against botocore), and an atomic,
+//! locked, 0600 save that sweeps the temporary files of killed writers.
 
+mod document;
 mod edit;
+#[cfg(test)]
+mod edit_tests;
 mod lines;
+#[cfg(test)]
+mod parser_cases;
 pub mod paths;
+mod profiles;
 mod save;
 #[cfg(test)]
 mod tests;
 
-pub use edit::{Edit, remove_section, set_section};
-pub use lines::{Section, parse};
+pub use document::{Document, FileKind, Problem, SectionName};
+pub use edit::{Edit, holds_long_term_keys, remove_profile, set_profile};
+pub use profiles::{ProfileSet, Properties};
 pub use save::{
     DirLock, lock_dir_of, read_to_string_if_exists, remove_file_if_exists, replace_file,
     update_file,
@@ -19,3 +28,19 @@ pub use save::{
 /// recorded next to them. It is the name other credential helpers (saml2aws, gimme-aws-creds,
 /// granted) already use, so their users' tools understand ours.
 pub const EXPIRATION_KEY: &str = "x_security_token_expires";
+
+/// Refuses to edit a text that no AWS reader can read whatever we write into it: one that
+/// starts with a byte order mark (botocore and the SDKs then find no section header on the
+/// first line and reject the whole file).
+pub fn check_editable(text: &str, path: &std::path::Path) -> Result<(), crate::Error> {
+    if text.starts_with('\u{feff}') {
+        return Err(crate::Error::refused(
+            format!(
+                "{} starts with a byte order mark (bytes 0-2), which the AWS CLI and SDKs cannot read",
+                path.display()
+            ),
+            Some("save the file as UTF-8 without BOM, then run the command again".to_owned()),
+        ));
+    }
+    Ok(())
+}

@@ -13,9 +13,18 @@ use crate::Error;
 /// Reads a file, or returns None when it does not exist.
 pub fn read_to_string_if_exists(path: &Path) -> Result<Option<String>, Error> {
     match fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes)
-            .map(Some)
-            .map_err(|_| Error::file("read", path, io::Error::other("it is not UTF-8 text"))),
+        Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|e| {
+            // Refused, not failed: nothing was sent or written, and the user must fix the file.
+            Error::refused(
+                format!(
+                    "{} is not UTF-8 text (invalid byte 0x{:02x} at offset {})",
+                    path.display(),
+                    e.as_bytes()[e.utf8_error().valid_up_to()],
+                    e.utf8_error().valid_up_to()
+                ),
+                Some("save it as UTF-8 (the AWS CLI cannot read it either)".to_owned()),
+            )
+        }),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Error::file("read", path, e)),
     }
@@ -106,7 +115,40 @@ fn lock_for(path: &Path) -> Result<(PathBuf, PathBuf, File), Error> {
     let lock = File::open(&dir).map_err(|e| Error::file("open the directory", &dir, e))?;
     lock.lock()
         .map_err(|e| Error::file("lock the directory", &dir, e))?;
+    remove_stale_temporaries(&dir);
     Ok((target, dir, lock))
+}
+
+/// Removes the temporary files a killed writer left in `dir` (each a full copy of a file
+/// that may hold secrets). Only a holder of the directory's lock writes there, so while we
+/// hold it no temporary file of ours is in use. Best effort: a file we cannot remove now is
+/// removed by a later writer.
+fn remove_stale_temporaries(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if name.to_str().is_some_and(is_temporary_name) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// `.NAME.tempcreds-PID-N.tmp`, as `write_atomically` names them.
+fn is_temporary_name(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else {
+        return false;
+    };
+    let Some((_, ids)) = rest.rsplit_once(".tempcreds-") else {
+        return false;
+    };
+    ids.split_once('-').is_some_and(|(pid, n)| {
+        !pid.is_empty()
+            && !n.is_empty()
+            && pid.bytes().all(|b| b.is_ascii_digit())
+            && n.bytes().all(|b| b.is_ascii_digit())
+    })
 }
 
 /// Follows a symlinked file (dotfile managers link ~/.aws/credentials) so that the rename

@@ -2,14 +2,18 @@
 
 use super::*;
 
-const NEW: &[(&str, &str)] = &[
+pub(super) const NEW: &[(&str, &str)] = &[
     ("aws_access_key_id", "ASIANEW"),
     ("aws_secret_access_key", "newsecret"),
     ("aws_session_token", "newtoken"),
 ];
 
-fn set(text: &str, name: &str) -> String {
-    set_section(text, name, NEW).text
+pub(super) fn set(text: &str, name: &str) -> String {
+    set_profile(text, FileKind::Credentials, name, NEW).text
+}
+
+pub(super) fn set_section(text: &str, name: &str, entries: &[(&str, &str)]) -> Edit {
+    set_profile(text, FileKind::Credentials, name, entries)
 }
 
 #[test]
@@ -151,34 +155,26 @@ fn continuation_lines_of_a_replaced_key_go_with_it() {
 }
 
 #[test]
-fn keys_match_case_insensitively_and_bom_is_kept() {
+fn keys_match_case_insensitively() {
     assert_eq!(
         set_section(
-            "\u{feff}[a]\nAWS_Session_Token = old\n",
+            "[a]\nAWS_Session_Token = old\n",
             "a",
             &[("aws_session_token", "new")]
         )
         .text,
-        "\u{feff}[a]\naws_session_token = new\n"
+        "[a]\naws_session_token = new\n"
     );
 }
 
 #[test]
-fn section_names_are_compared_trimmed_and_exactly() {
-    let before = "[ alice ]\nk = 1\n[Alice]\nk = 2\n";
+fn profile_set_reads_sections_and_entries() {
+    let s = ProfileSet::from_texts("", "# c\n[default]\nKey = V\n  cont\n[p] # note\na=b\n");
     assert_eq!(
-        set_section(before, "alice", &[("k", "9")]).text,
-        "[ alice ]\nk = 9\n[Alice]\nk = 2\n"
+        s.profile("default").and_then(|p| p.get("key")),
+        Some("V\ncont")
     );
-}
-
-#[test]
-fn parse_reads_sections_and_entries() {
-    let s = parse("# c\n[default]\nKey = V\n  cont\n[p]\na:b\n");
-    assert_eq!(s.len(), 2);
-    assert_eq!(s[0].name, "default");
-    assert_eq!(s[0].get("key"), Some("V"));
-    assert_eq!(s[1].get("a"), Some("b"));
+    assert_eq!(s.profile("p").and_then(|p| p.get("a")), Some("b"));
 }
 
 #[test]
@@ -225,4 +221,43 @@ fn update_file_refusal_writes_nothing() {
     let r = update_file(&path, |_| Err(crate::Error::refused("no", None)));
     assert!(r.is_err());
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "[a]\n");
+}
+
+#[test]
+fn every_writer_removes_what_killed_writers_left_and_nothing_else() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let ours = [
+        ".credentials.tempcreds-4242-0.tmp",
+        ".config.tempcreds-1-17.tmp",
+        ".0123abcd.tempcreds-99-3.tmp",
+        ".key.tempcreds-7-0.tmp",
+    ];
+    let not_ours = [
+        "notes.tmp",
+        ".credentials.tmp",
+        ".x.tempcreds-12a-0.tmp",
+        ".x.tempcreds--0.tmp",
+        "credentials.tempcreds-1-0.tmp",
+    ];
+    for n in ours.iter().chain(&not_ours) {
+        std::fs::write(dir.join(n), "aws_secret_access_key = old").unwrap();
+    }
+    // Each of the three ways of writing sweeps: an edit, a whole replacement, a held lock.
+    for write in 0..3 {
+        for n in &ours {
+            std::fs::write(dir.join(n), "stale").unwrap();
+        }
+        match write {
+            0 => drop(update_file(&dir.join("credentials"), |c| Ok(Some(set(c, "a")))).unwrap()),
+            1 => drop(replace_file(&dir.join("entry"), b"bytes").unwrap()),
+            _ => drop(lock_dir_of(&dir.join("key")).unwrap()),
+        }
+        for n in &ours {
+            assert!(!dir.join(n).exists(), "{n} is left after writer {write}");
+        }
+        for n in &not_ours {
+            assert!(dir.join(n).exists(), "{n} is not ours and must stay");
+        }
+    }
 }

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 pub use resolve::{Plan, ResolveError, Source, Step, resolve};
 
-use crate::awsfile::parse;
+use crate::awsfile::ProfileSet;
 use crate::env::Env;
 
 /// The profile to use: the one named, else `AWS_PROFILE`, else `default`.
@@ -47,44 +47,33 @@ pub struct Profiles {
 }
 
 impl Profiles {
-    /// Reads both files. Config sections are `[default]` or `[profile NAME]`; credentials
-    /// sections are `[NAME]`. Keys found in the credentials file win for the keys, as in the
-    /// AWS CLI; later duplicate sections win over earlier ones.
+    /// Reads both files through the one reader (`awsfile::ProfileSet`): config sections are
+    /// `[default]` or `[profile NAME]`, credentials sections `[NAME]`, and the credentials
+    /// file wins key by key, as in the AWS CLI and SDKs.
     pub fn from_texts(config: &str, credentials: &str) -> Self {
-        let mut by_name: BTreeMap<String, Profile> = BTreeMap::new();
-        let config_sections = parse(config).into_iter().filter_map(|s| {
-            let name = if s.name == "default" {
-                Some("default".to_owned())
-            } else {
-                s.name.strip_prefix("profile ").map(|n| n.trim().to_owned())
-            };
-            name.map(|n| (n, s))
-        });
-        let cred_sections = parse(credentials).into_iter().map(|s| (s.name.clone(), s));
-        for (name, section) in config_sections.chain(cred_sections) {
-            let p = by_name.entry(name.clone()).or_insert_with(|| Profile {
-                name,
-                ..Default::default()
-            });
-            for (k, v) in &section.entries {
-                let v = Some(v.clone());
-                match k.as_str() {
-                    "role_arn" => p.role_arn = v,
-                    "source_profile" => p.source_profile = v,
-                    "mfa_serial" => p.mfa_serial = v,
-                    "external_id" => p.external_id = v,
-                    "role_session_name" => p.role_session_name = v,
-                    "duration_seconds" => p.duration_seconds = v,
-                    "region" => p.region = v,
-                    "credential_process" => p.credential_process = v,
-                    "mfa_process" => p.mfa_process = v,
-                    "aws_access_key_id" => p.access_key_id = v,
-                    "aws_secret_access_key" => p.has_secret = true,
-                    "aws_session_token" => p.has_session_token = true,
-                    _ => {}
-                }
-            }
-        }
+        let set = ProfileSet::from_texts(config, credentials);
+        let by_name = set
+            .profiles()
+            .map(|(name, props)| {
+                let v = |k: &str| props.get(k).map(str::to_owned);
+                let p = Profile {
+                    name: name.to_owned(),
+                    role_arn: v("role_arn"),
+                    source_profile: v("source_profile"),
+                    mfa_serial: v("mfa_serial"),
+                    external_id: v("external_id"),
+                    role_session_name: v("role_session_name"),
+                    duration_seconds: v("duration_seconds"),
+                    region: v("region"),
+                    credential_process: v("credential_process"),
+                    mfa_process: v("mfa_process"),
+                    access_key_id: v("aws_access_key_id"),
+                    has_secret: props.get("aws_secret_access_key").is_some(),
+                    has_session_token: props.get("aws_session_token").is_some(),
+                };
+                (name.to_owned(), p)
+            })
+            .collect();
         Self { by_name }
     }
 

@@ -1,0 +1,120 @@
+//! The editor on the files people really have: header comments, whitespace botocore and
+//! the SDKs read differently, continuations, byte order marks, bad encodings, and the
+//! temporary files of killed writers.
+
+use super::tests::{NEW, set_section};
+use super::*;
+
+#[test]
+fn a_byte_order_mark_is_refused() {
+    let e = check_editable("\u{feff}[a]\n", std::path::Path::new("/x/credentials"))
+        .expect_err("refused");
+    assert_eq!(e.exit_code(), 2);
+    assert!(
+        e.to_string()
+            .contains("/x/credentials starts with a byte order mark"),
+        "{e}"
+    );
+    assert!(check_editable("[a]\n", std::path::Path::new("x")).is_ok());
+}
+
+#[test]
+fn header_whitespace_botocore_and_the_sdks_disagree_on_gets_a_section_both_read() {
+    // The SDKs read `[ alice ]` as alice, botocore as " alice ": the keys leave it and a
+    // `[alice]` that both read holds the new ones. `[Alice]` is another profile.
+    let before = "[ alice ]\nk = 1\nregion = x\n[Alice]\nk = 2\n";
+    assert_eq!(
+        set_section(before, "alice", &[("k", "9")]).text,
+        "[ alice ]\nregion = x\n[Alice]\nk = 2\n\n[alice]\nk = 9\n"
+    );
+}
+
+#[test]
+fn headers_with_comments_are_the_profile() {
+    for header in [
+        "[work] # my work account",
+        "[work]\t; note",
+        "[work]; adjacent",
+        "[work]#x",
+        "[work]   ",
+    ] {
+        let before =
+            format!("{header}\naws_access_key_id = ASIAOLD\naws_session_token = old\n[b]\nk = v\n");
+        let e = set_section(&before, "work", NEW);
+        assert_eq!(
+            e.text,
+            format!(
+                "{header}\naws_access_key_id = ASIANEW\naws_session_token = newtoken\naws_secret_access_key = newsecret\n[b]\nk = v\n"
+            ),
+            "{header:?}"
+        );
+        assert!(e.updated);
+        let long_term = format!("{header}\naws_access_key_id = AKIA\naws_secret_access_key = s\n");
+        assert!(
+            holds_long_term_keys(&long_term, FileKind::Credentials, "work"),
+            "{header:?}"
+        );
+    }
+    let creds = FileKind::Credentials;
+    let temporary = "[work]\naws_access_key_id = ASIA\naws_session_token = t\n";
+    assert!(!holds_long_term_keys(temporary, creds, "work"));
+    assert!(holds_long_term_keys(
+        "[ work ]\naws_access_key_id = A\n",
+        creds,
+        "work"
+    ));
+    assert!(holds_long_term_keys(
+        "[work]x\naws_access_key_id = A\n",
+        creds,
+        "work"
+    ));
+}
+
+#[test]
+fn continuation_after_a_blank_or_comment_line_goes_with_its_key() {
+    let before = "[a]\naws_session_token = old\n\n# c\n  more\nnext = 1\n";
+    assert_eq!(
+        set_section(before, "a", &[("aws_session_token", "new")]).text,
+        "[a]\naws_session_token = new\n\n# c\nnext = 1\n"
+    );
+}
+
+#[test]
+fn duplicate_keys_in_the_section_collapse_to_one() {
+    assert_eq!(
+        set_section("[a]\nk = 1\nx = y\nK = 2\n", "a", &[("k", "3")]).text,
+        "[a]\nk = 3\nx = y\n"
+    );
+}
+
+#[test]
+fn config_file_profiles_use_the_profile_prefix() {
+    let before = "[default]\nregion = a\n[profile lab] ; note\nregion = b\n";
+    assert_eq!(
+        set_profile(before, FileKind::Config, "lab", &[("region", "c")]).text,
+        "[default]\nregion = a\n[profile lab] ; note\nregion = c\n"
+    );
+    assert_eq!(
+        set_profile(before, FileKind::Config, "new", &[("region", "d")]).text,
+        format!("{before}\n[profile new]\nregion = d\n")
+    );
+    assert_eq!(
+        remove_profile(before, FileKind::Config, "lab").as_deref(),
+        Some("[default]\nregion = a\n")
+    );
+}
+
+#[test]
+fn non_utf8_is_refused_with_the_byte_offset() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let path = tmp.path().join("credentials");
+    std::fs::write(&path, b"[a]\nk = caf\xe9\n").expect("write");
+    let e = read_to_string_if_exists(&path).expect_err("refused");
+    assert_eq!(e.exit_code(), 2);
+    let msg = e.to_string();
+    assert!(
+        msg.contains("is not UTF-8 text (invalid byte 0xe9 at offset 11)"),
+        "{msg}"
+    );
+    assert!(!msg.contains('\n'));
+}
