@@ -7,6 +7,8 @@
 mod console;
 mod console_rules;
 mod errors;
+mod ini_oracle;
+mod killed;
 mod outputs;
 mod profiles;
 mod servers;
@@ -17,3 +19,4 @@ mod setup_rules;
 mod support;
 mod validation;
 mod write;
+mod write_dialect;

@@ -7,7 +7,7 @@ It does two things on 127.0.0.1:PORT:
   credentials were issued (AssumeRole, and whether with temporary credentials: role
   chaining; GetFederationToken; GetSessionToken). Real AWS knows this from the session
   token itself; moto's tokens carry no such meaning, so the fake learns it here.
-- Serves /federation with the documented rules (reference/aws-rules.md, "Console sign-in"):
+- Serves /federation with the documented rules (ARCHITECTURE.md, "Console sign-in"):
   getSigninToken takes exactly Action, Session and optionally SessionDuration
   (case-sensitive names: anything else is refused here, where AWS would silently ignore
   it, so a wrong name fails loudly); the Session JSON has exactly sessionId, sessionKey,

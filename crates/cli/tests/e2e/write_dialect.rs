@@ -1,0 +1,82 @@
+//! `-o write` on the files people really have: a header with a comment is the profile (the
+//! AWS CLI keeps working for every profile, long-term keys behind it are refused), and files
+//! no AWS reader can read are refused with exit 2, byte for byte as they were.
+
+use crate::support::*;
+
+#[test]
+fn a_header_with_a_comment_is_updated_in_place_and_every_profile_still_works() {
+    let moto = Moto::start();
+    let sb = Sandbox::new(&moto.url);
+    let before = "[base]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n\n\
+                  [work] # my work account\naws_access_key_id = ASIAOLD\naws_secret_access_key = old\naws_session_token = old\n";
+    sb.write("aws/credentials", before);
+    sb.tempcreds(&["assume", "-r", ROLE, "-s", "work", "-o", "write"])
+        .ok();
+    let after = std::fs::read_to_string(sb.credentials_file()).unwrap();
+    assert_eq!(after.matches("[work]").count(), 1, "{after}");
+    assert!(after.contains("[work] # my work account\naws_access_key_id = ASIA"));
+    assert_eq!(
+        sb.aws_caller_arn("work"),
+        "arn:aws:sts::123456789012:assumed-role/Lab/work"
+    );
+    // The AWS CLI still reads the file: the other profile works too.
+    assert!(sb.aws_caller_arn("base").starts_with("arn:aws:"));
+}
+
+#[test]
+fn long_term_keys_behind_any_header_are_refused() {
+    let moto = Moto::start();
+    let sb = Sandbox::new(&moto.url);
+    for header in [
+        "[work] # my work account",
+        "[work]\t; note",
+        "[work]; adjacent",
+        "[ work ]",
+    ] {
+        let before =
+            format!("{header}\naws_access_key_id = AKIALONGTERM\naws_secret_access_key = keep\n");
+        sb.write("aws/credentials", &before);
+        let run = sb
+            .tempcreds(&["assume", "-r", ROLE, "-s", "work", "-o", "write"])
+            .fails(2);
+        assert!(
+            run.stderr.contains("holds long-term keys"),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("--force"), "{}", run.stderr);
+        assert_eq!(
+            std::fs::read_to_string(sb.credentials_file()).unwrap(),
+            before
+        );
+    }
+}
+
+#[test]
+fn files_no_aws_reader_can_read_are_refused_untouched() {
+    let moto = Moto::start();
+    let sb = Sandbox::new(&moto.url);
+    let latin1: &[u8] = b"[other]\nregion = caf\xe9\n";
+    let bom = "\u{feff}[other]\nregion = x\n".as_bytes();
+    for (bytes, says) in [
+        (latin1, "is not UTF-8 text (invalid byte 0xe9 at offset 20)"),
+        (bom, "starts with a byte order mark"),
+    ] {
+        let file = sb.credentials_file();
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(&file, bytes).unwrap();
+        let run = sb
+            .tempcreds(&["assume", "-r", ROLE, "-s", "work", "-o", "write"])
+            .fails(2);
+        let first = run.stderr.lines().next().unwrap_or_default();
+        assert!(first.starts_with("error: "), "{}", run.stderr);
+        assert!(
+            first.contains(sb.credentials_file().to_str().unwrap()),
+            "{first}"
+        );
+        assert!(first.contains(says), "{first}");
+        assert!(run.stderr.lines().count() <= 2, "{}", run.stderr);
+        assert_eq!(std::fs::read(sb.credentials_file()).unwrap(), bytes);
+    }
+}
