@@ -1,6 +1,6 @@
 //! broker.toml: the listen address, the database, the console settings, the limits and the
 //! catalogue of roles. Every value is checked at load against the same AWS rules as the CLI
-//! (aws-rules.md): role ARNs, durations, session policies (with `${user}` filled with the
+//! (ARCHITECTURE.md): role ARNs, durations, session policies (with `${user}` filled with the
 //! longest user name allowed, so no learner can push a policy past 2048 characters) and
 //! session tags (with the `user` tag the broker adds counted in).
 

@@ -232,8 +232,7 @@ fn resolve(args: &AssumeArgs, env: &Env) -> Result<AssumePlan, Error> {
     Ok(plan)
 }
 
-/// Refuses a file no AWS reader can read, and a profile with an access key and no session
-/// token (long-term keys: overwriting them would destroy credentials that cannot be
+/// Refuses to overwrite a profile with an access key and no session token (long-term keys: overwriting them would destroy credentials that cannot be
 /// recovered), whatever its header looks like.
 pub(crate) fn refuse_long_term(
     text: &str,
@@ -241,7 +240,6 @@ pub(crate) fn refuse_long_term(
     force: bool,
     path: &Path,
 ) -> Result<(), Error> {
-    awsfile::check_editable(text, path)?;
     if force {
         return Ok(());
     }

@@ -48,7 +48,7 @@ impl Credentials {
     }
 
     /// True for any credential with a session token: STS treats calls made with them as
-    /// "role chaining" when they call AssumeRole (aws-rules.md, "role chaining").
+    /// "role chaining" when they call AssumeRole (ARCHITECTURE.md, "role chaining").
     pub fn is_temporary(&self) -> bool {
         self.session_token.is_some()
     }

@@ -1,5 +1,5 @@
-//! The one error type of the library, and the exit code each kind maps to (DESIGN.md: 2 for
-//! input found wrong locally, 1 for AWS, network and file-system failures).
+//! The one error type of the library, and the exit code each kind maps to: 2 for input
+//! found wrong locally, 1 for AWS, network and file-system failures (ARCHITECTURE.md).
 
 use std::io;
 use std::path::{Path, PathBuf};

@@ -53,30 +53,61 @@ fn long_term_keys_behind_any_header_are_refused() {
     }
 }
 
+/// Every command that reads the shared files refuses one no AWS reader can read, the same
+/// way: exit 2, one line naming the file and what is wrong, both files untouched.
 #[test]
-fn files_no_aws_reader_can_read_are_refused_untouched() {
+fn files_no_aws_reader_can_read_are_refused_untouched_by_every_command() {
     let moto = Moto::start();
     let sb = Sandbox::new(&moto.url);
-    let latin1: &[u8] = b"[other]\nregion = caf\xe9\n";
-    let bom = "\u{feff}[other]\nregion = x\n".as_bytes();
-    for (bytes, says) in [
-        (latin1, "is not UTF-8 text (invalid byte 0xe9 at offset 20)"),
-        (bom, "starts with a byte order mark"),
-    ] {
-        let file = sb.credentials_file();
+    let commands: [&[&str]; 5] = [
+        &["assume", "-r", ROLE, "-s", "work", "-o", "write"],
+        &["assume", "--profile", "other", "-o", "json"],
+        &["env", "other"],
+        &["credential-process", "other"],
+        &["list"],
+    ];
+    let cases: [(&str, &[u8], &str); 4] = [
+        (
+            "aws/credentials",
+            b"[other]\nregion = caf\xe9\n",
+            "invalid byte 0xe9 at offset 20",
+        ),
+        (
+            "aws/credentials",
+            "\u{feff}[other]\nregion = x\n".as_bytes(),
+            "starts with a byte order mark",
+        ),
+        (
+            "aws/config",
+            b"[profile other]\nregion = caf\xe9\n",
+            "invalid byte 0xe9 at offset 28",
+        ),
+        (
+            "aws/config",
+            "\u{feff}[profile other]\nregion = x\n".as_bytes(),
+            "starts with a byte order mark",
+        ),
+    ];
+    for (rel, bytes, says) in cases {
+        let file = sb.path(rel);
+        let _ = std::fs::remove_file(sb.path("aws/credentials"));
+        let _ = std::fs::remove_file(sb.path("aws/config"));
         std::fs::create_dir_all(file.parent().unwrap()).unwrap();
         std::fs::write(&file, bytes).unwrap();
-        let run = sb
-            .tempcreds(&["assume", "-r", ROLE, "-s", "work", "-o", "write"])
-            .fails(2);
-        let first = run.stderr.lines().next().unwrap_or_default();
-        assert!(first.starts_with("error: "), "{}", run.stderr);
-        assert!(
-            first.contains(sb.credentials_file().to_str().unwrap()),
-            "{first}"
-        );
-        assert!(first.contains(says), "{first}");
-        assert!(run.stderr.lines().count() <= 2, "{}", run.stderr);
-        assert_eq!(std::fs::read(sb.credentials_file()).unwrap(), bytes);
+        for args in commands {
+            let run = sb.tempcreds(args).fails(2);
+            let first = run.stderr.lines().next().unwrap_or_default();
+            assert!(first.starts_with("error: "), "{args:?}: {}", run.stderr);
+            assert!(first.contains(file.to_str().unwrap()), "{args:?}: {first}");
+            assert!(first.contains(says), "{args:?}: {first}");
+            assert!(run.stderr.lines().count() <= 2, "{args:?}: {}", run.stderr);
+            assert_eq!(std::fs::read(&file).unwrap(), bytes, "{args:?}");
+            let other = if rel == "aws/config" {
+                "aws/credentials"
+            } else {
+                "aws/config"
+            };
+            assert!(!sb.path(other).exists(), "{args:?} wrote {other}");
+        }
     }
 }

@@ -6,16 +6,22 @@ use super::tests::{NEW, set_section};
 use super::*;
 
 #[test]
-fn a_byte_order_mark_is_refused() {
-    let e = check_editable("\u{feff}[a]\n", std::path::Path::new("/x/credentials"))
-        .expect_err("refused");
+fn a_byte_order_mark_is_refused_when_read() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let path = tmp.path().join("credentials");
+    std::fs::write(&path, "\u{feff}[a]\n").expect("write");
+    let e = read_to_string_if_exists(&path).expect_err("refused");
     assert_eq!(e.exit_code(), 2);
     assert!(
-        e.to_string()
-            .contains("/x/credentials starts with a byte order mark"),
+        e.to_string().contains("starts with a byte order mark"),
         "{e}"
     );
-    assert!(check_editable("[a]\n", std::path::Path::new("x")).is_ok());
+    let r = update_file(&path, |c| Ok(Some(set_section(c, "b", NEW).text)));
+    assert_eq!(r.expect_err("refused").exit_code(), 2);
+    assert_eq!(
+        std::fs::read(&path).expect("read"),
+        "\u{feff}[a]\n".as_bytes()
+    );
 }
 
 #[test]

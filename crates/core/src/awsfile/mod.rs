@@ -28,19 +28,3 @@ pub use save::{
 /// recorded next to them. It is the name other credential helpers (saml2aws, gimme-aws-creds,
 /// granted) already use, so their users' tools understand ours.
 pub const EXPIRATION_KEY: &str = "x_security_token_expires";
-
-/// Refuses to edit a text that no AWS reader can read whatever we write into it: one that
-/// starts with a byte order mark (botocore and the SDKs then find no section header on the
-/// first line and reject the whole file).
-pub fn check_editable(text: &str, path: &std::path::Path) -> Result<(), crate::Error> {
-    if text.starts_with('\u{feff}') {
-        return Err(crate::Error::refused(
-            format!(
-                "{} starts with a byte order mark (bytes 0-2), which the AWS CLI and SDKs cannot read",
-                path.display()
-            ),
-            Some("save the file as UTF-8 without BOM, then run the command again".to_owned()),
-        ));
-    }
-    Ok(())
-}

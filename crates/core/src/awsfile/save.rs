@@ -10,24 +10,37 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::Error;
 
-/// Reads a file, or returns None when it does not exist.
+/// Reads one of the shared files, or returns None when it does not exist. A text no AWS
+/// reader can read is refused (exit 2, nothing sent or written) for every command alike:
+/// bytes that are not UTF-8 (the SDKs would silently read nothing), or a byte order mark
+/// (botocore and the SDKs then find no section header on the first line and reject the file).
 pub fn read_to_string_if_exists(path: &Path) -> Result<Option<String>, Error> {
-    match fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|e| {
-            // Refused, not failed: nothing was sent or written, and the user must fix the file.
-            Error::refused(
-                format!(
-                    "{} is not UTF-8 text (invalid byte 0x{:02x} at offset {})",
-                    path.display(),
-                    e.as_bytes()[e.utf8_error().valid_up_to()],
-                    e.utf8_error().valid_up_to()
-                ),
-                Some("save it as UTF-8 (the AWS CLI cannot read it either)".to_owned()),
-            )
-        }),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::file("read", path, e)),
+    let bytes = match fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::file("read", path, e)),
+    };
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        Error::refused(
+            format!(
+                "{} is not UTF-8 text (invalid byte 0x{:02x} at offset {at})",
+                path.display(),
+                e.as_bytes()[at],
+            ),
+            Some("save it as UTF-8 (the AWS CLI cannot read it either)".to_owned()),
+        )
+    })?;
+    if text.starts_with('\u{feff}') {
+        return Err(Error::refused(
+            format!(
+                "{} starts with a byte order mark (bytes 0-2), which the AWS CLI and SDKs cannot read",
+                path.display()
+            ),
+            Some("save the file as UTF-8 without BOM, then run the command again".to_owned()),
+        ));
     }
+    Ok(Some(text))
 }
 
 /// Applies `edit` to the file's current text ("" when it does not exist) and saves the

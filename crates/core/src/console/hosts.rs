@@ -1,5 +1,5 @@
 //! Which sign-in and console hosts a partition and region use, and the console page a link
-//! opens (aws-rules.md, "Endpoints"). Pure functions, unit-tested as a table.
+//! opens (ARCHITECTURE.md, "Endpoints"). Pure functions, unit-tested as a table.
 
 use crate::rules::{Invalid, Partition};
 

@@ -1,6 +1,6 @@
 //! Console sign-in links ("magic links"): which credentials can become one and with which
 //! `SessionDuration` (decided from the credentials' origin), the partition's hosts, and the
-//! federation endpoint calls (aws-rules.md, "Console sign-in").
+//! federation endpoint calls (ARCHITECTURE.md, "Console sign-in").
 
 mod hosts;
 mod signin;

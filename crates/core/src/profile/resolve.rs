@@ -178,7 +178,7 @@ pub fn resolve(
     })
 }
 
-/// The STS calls, innermost role first. The rule that matters (aws-rules.md, role chaining):
+/// The STS calls, innermost role first. The rule that matters (ARCHITECTURE.md, role chaining):
 /// a role with `mfa_serial` assumed from long-term keys goes through the shared MFA session
 /// (GetSessionToken, then AssumeRole) when its duration fits in one hour; longer, chaining
 /// would fail, so it is assumed directly from the long-term keys with the MFA code.

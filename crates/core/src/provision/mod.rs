@@ -3,7 +3,7 @@
 //! holds now, and the changes between the two. Computing the changes is pure and
 //! unit-tested; `iam` reads the state and applies them.
 //!
-//! Least privilege (aws-rules.md, "IAM provisioning facts"): the user may call
+//! Least privilege (ARCHITECTURE.md, "IAM provisioning facts"): the user may call
 //! `sts:AssumeRole` on its one role and nothing else; the role trusts that user's exact ARN.
 //! Everything created is tagged `tempcreds:managed-by=tempcreds`, so that teardown finds it
 //! without a state file and never touches what it did not create.
@@ -153,7 +153,7 @@ pub fn role_arn(s: &State, name: &str) -> String {
         .unwrap_or_else(|| format!("arn:{}:iam::{}:role/{name}", s.partition, s.account))
 }
 
-/// `aws:MultiFactorAuthPresent` must be true (aws-rules.md).
+/// `aws:MultiFactorAuthPresent` must be true (ARCHITECTURE.md).
 fn mfa_condition(require: bool) -> Option<Value> {
     require.then(|| json!({"Bool": {"aws:MultiFactorAuthPresent": "true"}}))
 }
@@ -261,7 +261,7 @@ pub fn plan(want: &Desired, state: &State) -> Result<Vec<Change>, Refusal> {
     Ok(out)
 }
 
-/// One step of teardown, in the order IAM requires (aws-rules.md: before DeleteUser, its
+/// One step of teardown, in the order IAM requires (ARCHITECTURE.md: before DeleteUser, its
 /// keys, MFA devices, policies, groups and login profile go).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Removal {

@@ -1,4 +1,4 @@
-//! Waiting out IAM's eventual consistency (aws-rules.md: a just-created key or role can fail
+//! Waiting out IAM's eventual consistency (ARCHITECTURE.md: a just-created key or role can fail
 //! with `InvalidClientTokenId`/`AccessDenied` for some seconds): retry with backoff, say
 //! what is awaited, and give up after a bounded time (`TEMPCREDS_IAM_WAIT` seconds, default
 //! 90) with an error that says setup can simply be run again.

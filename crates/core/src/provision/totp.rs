@@ -1,5 +1,5 @@
 //! The virtual MFA device's seed, locally: the `otpauth://totp/…` URI an authenticator app
-//! scans (aws-rules.md: `otpauth://totp/NAME@ACCOUNT?secret=SEED`, RFC 6238, SHA-1, 6
+//! scans (ARCHITECTURE.md: `otpauth://totp/NAME@ACCOUNT?secret=SEED`, RFC 6238, SHA-1, 6
 //! digits, 30 s), its QR code for the terminal and as PNG, and the check that two codes
 //! are consecutive codes of this seed before EnableMFADevice is called (moto does not check
 //! them; AWS would, less helpfully).

@@ -38,7 +38,7 @@ impl Partition {
     }
 
     /// The region STS is called in when no region is configured. Partitions other than
-    /// `aws` have no global endpoint and must use a regional one (aws-rules.md, "Regional
+    /// `aws` have no global endpoint and must use a regional one (ARCHITECTURE.md, "Regional
     /// STS endpoints"), so each gets its own default.
     pub fn default_region(self) -> &'static str {
         match self {

@@ -89,7 +89,7 @@ fn human(secs: u32) -> String {
 }
 
 /// AssumeRole `DurationSeconds`: 900..=43200, and at most 3600 when the caller's own
-/// credentials are temporary (role chaining, aws-rules.md).
+/// credentials are temporary (role chaining, ARCHITECTURE.md).
 pub fn assume_role_duration(flag: &str, text: &str, chained: bool) -> Result<u32, Invalid> {
     let secs = parse_duration(text).ok_or_else(|| {
         Invalid::new(

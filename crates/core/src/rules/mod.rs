@@ -1,9 +1,9 @@
-//! The validation table of `reference/aws-rules.md`, in one place, as pure functions.
+//! The validation table of AWS rules (docs/ARCHITECTURE.md, "AWS rules") as pure functions.
 //!
 //! moto accepts almost any input, real AWS does not: every rule here is enforced before any
 //! network call, and each failure names the flag and the rule in one line (exit code 2).
 //! Sources: the STS API reference (botocore's `sts/2011-06-15/service-2.json` constraints)
-//! and the IAM User Guide, as summarised in `reference/aws-rules.md`.
+//! and the IAM User Guide, as summarised in `docs/ARCHITECTURE.md` ("AWS rules").
 
 mod arn;
 mod duration;

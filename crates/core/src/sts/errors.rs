@@ -1,5 +1,5 @@
 //! Turning SDK errors into one-line messages with a hint for the common cases
-//! (aws-rules.md, "Common errors to explain"). Messages never carry a secret: AWS does not
+//! (ARCHITECTURE.md, "Common errors"). Messages never carry a secret: AWS does not
 //! echo them, and any that did would be scrubbed here.
 
 use std::error::Error as StdError;
@@ -127,7 +127,7 @@ fn hint(code: &str, message: &str, ctx: &Context<'_>) -> Option<String> {
     Some(h)
 }
 
-/// IAM's errors during setup and teardown (aws-rules.md, "IAM provisioning facts").
+/// IAM's errors during setup and teardown (ARCHITECTURE.md, "IAM provisioning facts").
 fn iam_hint(code: &str, message: &str) -> Option<String> {
     let h = match code {
         "AccessDenied" | "AccessDeniedException" => {
