@@ -146,8 +146,18 @@ fn file(r: &mut Rng, target: &str) -> Vec<String> {
                 .to_owned(),
         );
     }
+    let mut names: Vec<&str> = Vec::new();
     for _ in 0..1 + r.below(5) {
-        let name = if r.chance(35) { target } else { r.pick(NAMES) };
+        let mut name = if r.chance(35) { target } else { r.pick(NAMES) };
+        // Duplicate sections make botocore reject the whole file, leaving only the bytes to
+        // compare; one file in ten or so has one, the rest check what botocore reads.
+        if names.contains(&name) && !r.chance(10) {
+            match NAMES.iter().find(|n| !names.contains(n)) {
+                Some(n) => name = n,
+                None => continue,
+            }
+        }
+        names.push(name);
         lines.push(header(r, name));
         let mut used = Vec::new();
         for _ in 0..r.below(6) {

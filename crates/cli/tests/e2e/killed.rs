@@ -40,10 +40,16 @@ fn killed_writers_leave_a_whole_file_and_no_secrets_behind() {
     let original = big_file();
     sb.write("aws/credentials", &original);
     let args = ["assume", "-r", ROLE, "-s", "victim", "-o", "write", "-q"];
-    // How long one whole run takes here: kills land anywhere from start-up to after it.
-    let t = Instant::now();
-    sb.tempcreds(&args).ok();
-    let full = t.elapsed();
+    // How long one whole run takes here (the fastest of three: the first is slowed by
+    // start-up costs the others do not pay): kills land anywhere from start-up to its end.
+    let full = (0..3)
+        .map(|_| {
+            let t = Instant::now();
+            sb.tempcreds(&args).ok();
+            t.elapsed()
+        })
+        .min()
+        .unwrap();
     let before = outside(&original, "victim");
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
     let (mut killed, mut most_temporaries) = (0, 0);
@@ -51,7 +57,7 @@ fn killed_writers_leave_a_whole_file_and_no_secrets_behind() {
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        let delay = full.mul_f64((seed % 1000) as f64 / 900.0);
+        let delay = full.mul_f64((seed % 1000) as f64 / 1000.0);
         let mut child = sb.command(tempcreds_bin()).args(args).spawn().unwrap();
         std::thread::sleep(delay);
         if child.try_wait().unwrap().is_none() {
@@ -71,7 +77,7 @@ fn killed_writers_leave_a_whole_file_and_no_secrets_behind() {
     }
     eprintln!("killed: {killed} of {KILLS} runs killed before they finished (one run: {full:?})");
     assert!(
-        killed > KILLS / 4,
+        killed > KILLS / 2,
         "too few runs were interrupted to mean anything"
     );
     // One more run completes and removes whatever a killed one left.
