@@ -232,8 +232,8 @@ fn resolve(args: &AssumeArgs, env: &Env) -> Result<AssumePlan, Error> {
     Ok(plan)
 }
 
-/// Refuses to overwrite a profile with an access key and no session token (long-term keys: overwriting them would destroy credentials that cannot be
-/// recovered), whatever its header looks like.
+/// Refuses to overwrite a profile with an access key and no session token, whatever its
+/// header looks like: those are long-term keys, which cannot be recovered once overwritten.
 pub(crate) fn refuse_long_term(
     text: &str,
     profile: &str,

@@ -155,33 +155,31 @@ impl<'a> Document<'a> {
     /// The entries of a section, in file order.
     pub(crate) fn entries(&self, span: &Span<'_>) -> Vec<Entry> {
         let mut out: Vec<Entry> = Vec::new();
+        // A broken line ends nothing in the SDKs, but what follows it is no continuation of
+        // a value we would rewrite.
+        let mut open = false;
         for i in span.header + 1..span.end {
             match self.lines[i].kind {
-                Kind::Entry { key, value } => out.push(Entry {
-                    line: i,
-                    continuations: Vec::new(),
-                    key: key.to_ascii_lowercase(),
-                    value: value.to_owned(),
-                }),
-                Kind::Continuation(text) => {
+                Kind::Entry { key, value } => {
+                    out.push(Entry {
+                        line: i,
+                        continuations: Vec::new(),
+                        key: key.to_ascii_lowercase(),
+                        value: value.to_owned(),
+                    });
+                    open = true;
+                }
+                Kind::Continuation(text) if open => {
                     if let Some(e) = out.last_mut() {
                         e.continuations.push(i);
                         e.value.push('\n');
                         e.value.push_str(text);
                     }
                 }
-                // A broken line ends nothing in the SDKs, but what follows it is no
-                // continuation of a value we would rewrite.
-                Kind::BadEntry(_) => out.push(Entry {
-                    line: i,
-                    continuations: Vec::new(),
-                    key: String::new(),
-                    value: String::new(),
-                }),
+                Kind::BadEntry(_) => open = false,
                 _ => {}
             }
         }
-        out.retain(|e| !e.key.is_empty());
         out
     }
 

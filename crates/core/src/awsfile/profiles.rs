@@ -54,19 +54,20 @@ impl ProfileSet {
     fn merge(&mut self, doc: &Document<'_>) {
         self.problems
             .extend(doc.problems.iter().map(|p| (doc.kind(), p.clone())));
-        let hidden_default = |name: &str| doc.profile_spans(name);
+        // `[default]` counts only where `profile_spans` says so (no `[profile default]`).
+        let defaults: Vec<usize> = doc
+            .profile_spans("default")
+            .iter()
+            .map(|s| s.header)
+            .collect();
         for span in &doc.spans {
             let target = match &span.name {
-                SectionName::Profile(name) => {
-                    if span.unprefixed_default
-                        && !hidden_default("default")
-                            .iter()
-                            .any(|s| s.header == span.header)
-                    {
-                        continue;
-                    }
-                    self.profiles.entry(name.clone()).or_default()
+                SectionName::Profile(_)
+                    if span.unprefixed_default && !defaults.contains(&span.header) =>
+                {
+                    continue;
                 }
+                SectionName::Profile(name) => self.profiles.entry(name.clone()).or_default(),
                 SectionName::SsoSession(name) => self.sso_sessions.entry(name.clone()).or_default(),
                 SectionName::Other { .. } | SectionName::Ignored => continue,
             };
