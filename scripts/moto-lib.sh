@@ -31,12 +31,12 @@ start_moto() {
 }
 
 # start_federation_fake: the test suite's federation endpoint fake in front of moto
-# (crates/cli/tests/fakes/federation.py); sets FAKE_URL and FAKE_PID.
+# (crates/testkit/fakes/federation.py); sets FAKE_URL and FAKE_PID.
 start_federation_fake() {
   local port root
   root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
   port=$(free_port)
-  "$VENV/bin/python" "$root/crates/cli/tests/fakes/federation.py" "$port" "$MOTO_URL" >/dev/null 2>&1 &
+  "$VENV/bin/python" "$root/crates/testkit/fakes/federation.py" "$port" "$MOTO_URL" >/dev/null 2>&1 &
   FAKE_PID=$!
   FAKE_URL="http://127.0.0.1:$port"
   wait_listening "$port" "the federation fake"

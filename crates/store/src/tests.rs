@@ -1,8 +1,6 @@
-//! One story run on both backends (atuin's pattern): SQLite in a temporary file always, and
-//! PostgreSQL at `TEMPCREDS_TEST_POSTGRES_URL` (scripts/test starts one on 127.0.0.1; the
-//! test fails rather than skips without it, unless `TEMPCREDS_TEST_NO_POSTGRES=1` says so).
-
-use std::time::{SystemTime, UNIX_EPOCH};
+//! One story run on both backends (atuin's pattern): SQLite in a temporary file always, and,
+//! in the end-to-end tier (feature `e2e`), PostgreSQL at `TEMPCREDS_TEST_POSTGRES_URL`
+//! (scripts/test starts one on 127.0.0.1; without it the test fails rather than skips).
 
 use super::*;
 
@@ -143,16 +141,12 @@ async fn story_on_sqlite() {
     assert_eq!(c.users().await.expect("users").len(), 2);
 }
 
+#[cfg(feature = "e2e")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn story_on_postgres() {
-    let Ok(admin_url) = std::env::var("TEMPCREDS_TEST_POSTGRES_URL") else {
-        assert_eq!(
-            std::env::var("TEMPCREDS_TEST_NO_POSTGRES").as_deref(),
-            Ok("1"),
-            "set TEMPCREDS_TEST_POSTGRES_URL (scripts/test does), or TEMPCREDS_TEST_NO_POSTGRES=1 to run without PostgreSQL"
-        );
-        return;
-    };
+    let admin_url = std::env::var("TEMPCREDS_TEST_POSTGRES_URL")
+        .expect("set TEMPCREDS_TEST_POSTGRES_URL (scripts/test starts PostgreSQL and does)");
+    use std::time::{SystemTime, UNIX_EPOCH};
     sqlx::any::install_default_drivers();
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)

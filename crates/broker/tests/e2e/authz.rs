@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::harness::{Broker, CONFIG};
-use crate::servers::{Console, free_port};
+use tempcreds_testkit::{Console, free_port};
 
 fn status(r: reqwest::blocking::Response) -> u16 {
     r.status().as_u16()

@@ -5,7 +5,7 @@
 use std::process::Command;
 
 use crate::harness::{Broker, CONFIG, create_roles};
-use crate::servers::{Console, venv};
+use tempcreds_testkit::{Console, venv};
 
 #[test]
 fn fuzzed_requests_never_get_a_server_error() {

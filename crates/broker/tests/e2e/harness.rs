@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
-use crate::servers::{Console, venv};
+use tempcreds_testkit::{Console, venv};
 
 pub const CONFIG: &str = r#"
 listen = "127.0.0.1:0"

@@ -12,8 +12,5 @@ mod oidc;
 mod operator;
 mod page;
 mod replicas;
-#[path = "../../../cli/tests/e2e/servers.rs"]
-#[allow(dead_code)]
-mod servers;
 mod service;
 mod vend;

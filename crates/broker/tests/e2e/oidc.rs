@@ -10,7 +10,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 
 use crate::harness::{Broker, CONFIG, create_roles};
-use crate::servers::{Console, Files};
+use tempcreds_testkit::{Console, Files};
 use crate::vend::caller_arn;
 
 const ISSUER: &str = "https://idp.example.com";

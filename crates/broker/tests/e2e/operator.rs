@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::harness::{Broker, CONFIG, aws_admin, create_roles};
-use crate::servers::Console;
+use tempcreds_testkit::Console;
 
 fn stderr(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

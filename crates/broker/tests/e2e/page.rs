@@ -8,7 +8,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::harness::{Broker, CONFIG};
-use crate::servers::{Console, venv};
+use tempcreds_testkit::{Console, venv};
 
 #[test]
 fn the_page_signs_in_and_shows_keys_and_console_buttons() {

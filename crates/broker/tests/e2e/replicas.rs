@@ -7,19 +7,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::Value;
 
 use crate::harness::{Broker, CONFIG, create_roles};
-use crate::servers::Console;
+use tempcreds_testkit::Console;
 
-/// A new, empty database on the test server; None when the run has no PostgreSQL and says
-/// so with `TEMPCREDS_TEST_NO_POSTGRES=1` (otherwise a missing server fails the test).
-fn fresh_database() -> Option<String> {
-    let Ok(admin_url) = std::env::var("TEMPCREDS_TEST_POSTGRES_URL") else {
-        assert_eq!(
-            std::env::var("TEMPCREDS_TEST_NO_POSTGRES").as_deref(),
-            Ok("1"),
-            "set TEMPCREDS_TEST_POSTGRES_URL (scripts/test does), or TEMPCREDS_TEST_NO_POSTGRES=1"
-        );
-        return None;
-    };
+/// A new, empty database on the test server (a missing server fails the test).
+fn fresh_database() -> String {
+    let admin_url = std::env::var("TEMPCREDS_TEST_POSTGRES_URL")
+        .expect("set TEMPCREDS_TEST_POSTGRES_URL (scripts/test starts PostgreSQL and does)");
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
@@ -39,12 +32,12 @@ fn fresh_database() -> Option<String> {
         pool.close().await;
     });
     let base = admin_url.rsplit_once('/').unwrap().0;
-    Some(format!("{base}/{db}"))
+    format!("{base}/{db}")
 }
 
 #[test]
 fn two_brokers_on_one_postgres_serve_the_same_users() {
-    let Some(url) = fresh_database() else { return };
+    let url = fresh_database();
     let console = Console::start();
     let config = format!("database = \"{url}\"\n{CONFIG}");
     let a = Broker::start(&console, &config);

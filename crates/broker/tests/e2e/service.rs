@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::harness::{Broker, CONFIG, create_roles};
-use crate::servers::Console;
+use tempcreds_testkit::Console;
 
 /// A self-signed certificate for 127.0.0.1 and localhost, written as cert.pem and key.pem.
 fn certificate(dir: &Path) -> reqwest::Certificate {

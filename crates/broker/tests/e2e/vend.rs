@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::harness::{Broker, CONFIG, aws};
-use crate::servers::{Console, http_get};
+use tempcreds_testkit::{Console, http_get};
 
 pub fn caller_arn(b: &Broker, env: &[(&str, &str)]) -> String {
     let out = aws(

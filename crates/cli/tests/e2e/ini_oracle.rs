@@ -1,7 +1,7 @@
 //! The credentials-file editor against botocore: thousands of generated, realistic files
 //! (header comments, comments of both kinds, CRLF/LF mixes, no final newline, unicode, tabs,
 //! duplicate sections, `[default]`, long lines), each edited by the writer tempcreds runs,
-//! each read before and after by botocore in one long-lived process (`fakes/botocore_ini.py`).
+//! each read before and after by botocore in one long-lived process (the testkit's `fakes/botocore_ini.py`).
 //! A failure shrinks to a minimal file, printed to become a fixed case in `REGRESSIONS`.
 
 use std::collections::BTreeMap;
@@ -44,7 +44,7 @@ struct Oracle {
 
 impl Oracle {
     fn start() -> Self {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fakes/botocore_ini.py");
+        let script = tempcreds_testkit::fakes_dir().join("botocore_ini.py");
         let mut child = Command::new(venv().join("bin/python"))
             .arg(script)
             .stdin(Stdio::piped())

@@ -11,7 +11,6 @@ mod ini_oracle;
 mod killed;
 mod outputs;
 mod profiles;
-mod servers;
 mod sessions;
 mod setup;
 mod setup_mfa;

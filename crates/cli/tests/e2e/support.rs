@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-pub use crate::servers::{Console, Moto, free_port, http_get, venv};
+pub use tempcreds_testkit::{Console, Moto, fakes_dir, free_port, http_get, venv};
 
 pub const ROLE: &str = "arn:aws:iam::123456789012:role/Lab";
 /// moto's default account for requests signed with unknown keys.
@@ -141,14 +141,10 @@ impl Sandbox {
     }
 
     /// A Python `script` that drives a command through a pseudo-terminal with
-    /// tests/fakes/pty_session.py (importable as `pty_session`); add its arguments.
+    /// the testkit's fakes/pty_session.py (importable as `pty_session`); add its arguments.
     pub fn pty_python(&self, script: &str) -> Command {
         let mut c = self.command(venv().join("bin/python"));
-        c.env(
-            "PYTHONPATH",
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fakes"),
-        )
-        .args(["-c", script]);
+        c.env("PYTHONPATH", fakes_dir()).args(["-c", script]);
         c
     }
 

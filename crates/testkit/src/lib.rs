@@ -1,22 +1,25 @@
-//! The servers the end-to-end tests run against, shared by the CLI's and the broker's test
-//! binaries: moto (127.0.0.1, free port, stopped by its own PID on drop) and the federation
-//! fake in front of it, from the project's pinned virtualenv.
+//! What the end-to-end suites of the CLI and the broker share: moto (127.0.0.1, a free port,
+//! stopped by its own PID on drop), the project's fakes of what nobody emulates (`fakes/`:
+//! the federation endpoint, a pty driver, the botocore INI oracle), the pinned virtualenv.
+
+// A failed expectation in a test helper is a failed test with its location.
+#![allow(clippy::unwrap_used, clippy::missing_panics_doc)]
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The CLI crate's directory, whichever crate's test includes this file.
-fn cli_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../cli")
+/// The project's fakes (Python scripts run with the virtualenv's interpreter).
+pub fn fakes_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fakes")
 }
 
 /// The project's virtualenv (made by scripts/venv).
 pub fn venv() -> PathBuf {
     let p = std::env::var_os("TEMPCREDS_TEST_VENV")
         .map(PathBuf::from)
-        .unwrap_or_else(|| cli_dir().join("../../.venv"));
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv"));
     assert!(
         p.join("bin/moto_server").exists(),
         "no moto server in {}: run ./scripts/test (it installs the pinned test tools into .venv)",
@@ -84,14 +87,12 @@ impl Drop for Moto {
 }
 
 /// A folder served over plain HTTP by Python's `http.server` (an identity provider's
-/// published keys, say), stopped on drop. Only the broker's tests use it.
-#[allow(dead_code)]
+/// published keys, say), stopped on drop.
 pub struct Files {
     child: Child,
     pub url: String,
 }
 
-#[allow(dead_code)]
 impl Files {
     pub fn serve(dir: &Path) -> Self {
         let (child, url) = spawn_listening("http.server", |port| {
@@ -120,7 +121,7 @@ pub fn free_port() -> u16 {
         .expect("free port")
 }
 
-/// moto behind the federation fake (`tests/fakes/federation.py`): STS requests go through
+/// moto behind the federation fake (`fakes/federation.py`): STS requests go through
 /// the fake, which learns how each credential was issued; `/federation` follows AWS's rules.
 pub struct Console {
     _moto: Moto,
@@ -131,7 +132,7 @@ pub struct Console {
 impl Console {
     pub fn start() -> Self {
         let moto = Moto::start();
-        let script = cli_dir().join("tests/fakes/federation.py");
+        let script = fakes_dir().join("federation.py");
         let (child, url) = spawn_listening("the federation fake", |port| {
             let mut cmd = Command::new(venv().join("bin/python"));
             cmd.arg(&script).args([&port.to_string(), &moto.url]);
