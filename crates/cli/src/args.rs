@@ -252,6 +252,12 @@ impl LinkArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct ConsoleArgs {
+    /// Sign in as this profile's role (or, for a keys-only profile, as a federated user)
+    #[arg(value_name = "PROFILE", conflicts_with_all = ["role_arn", "profile"])]
+    pub(crate) profile_name: Option<String>,
+    /// The same as PROFILE
+    #[arg(long, value_name = "PROFILE", conflicts_with = "role_arn")]
+    pub(crate) profile: Option<String>,
     /// The role to sign in as [default: the caller's own credentials, if they can sign in]
     #[arg(
         short = 'r',

@@ -6,15 +6,15 @@ use std::path::{Path, PathBuf};
 
 use tempcreds_core::awsfile::{self, EXPIRATION_KEY, FileKind, paths};
 use tempcreds_core::console;
+use tempcreds_core::engine::{Files, Issued, Last};
 use tempcreds_core::output::{self, Format, Shell};
-use tempcreds_core::plan::{self, AssumePlan};
-use tempcreds_core::profile::Step;
-use tempcreds_core::rules::{self, Invalid};
-use tempcreds_core::sts::{SdkSts, Sts};
+use tempcreds_core::plan::{self, FlagsPlan};
+use tempcreds_core::rules::{self, Invalid, Partition};
 use tempcreds_core::{Credentials, Env, Error};
 use tracing::info;
 
 use crate::args::{AssumeArgs, OutputArg, ProfileOptions};
+use crate::run::{self, Context};
 use crate::{common, profiles, ui};
 
 pub(crate) async fn run(args: &AssumeArgs, quiet: bool) -> Result<(), Error> {
@@ -30,66 +30,63 @@ fn wants_link(args: &AssumeArgs) -> bool {
     args.output == OutputArg::Link || args.console_link
 }
 
-/// `-r ARN` and flags: one AssumeRole call, never cached.
+/// `-r ARN` and flags: the source's chain (cached as every profile's), then the role, which
+/// is never cached.
 async fn from_flags(args: &AssumeArgs, env: &Env, quiet: bool) -> Result<(), Error> {
-    let plan = resolve(args, env)?;
+    let files = Files::read(env)?;
+    let plan = resolve(args, env, &files)?;
+    let mfa_code = run::mfa_code(args.role.mfa_code.as_deref())?;
     // Every link input is checked before anything is sent.
     let link = wants_link(args)
         .then(|| {
             console::prepare(
-                plan.input.role_arn.partition,
-                &plan.source.region,
+                plan.role().role_arn.partition,
+                &plan.region.name,
                 &common::link_options(&args.link, env),
             )
         })
         .transpose()?;
-    let out = Delivery::new(args, env, plan.input.session_name.clone())?;
-
-    let sts = SdkSts::connect(&plan.source).await?;
-    plan.check_chaining(sts.caller_is_temporary())?;
-    let input = plan.input.clone();
-    let assumed = common::assume_role(&sts, input, plan.mfa_prompt.as_deref(), quiet).await?;
-    info!(assumed_role_arn = %assumed.assumed_role_arn, expiration = ?assumed.credentials.expiration_rfc3339(), "role assumed");
-    let creds = &assumed.credentials;
-    let link = mint(link, creds, plan.input.duration_seconds).await?;
-    out.deliver(
-        creds,
-        Some(&assumed.assumed_role_arn),
-        link,
-        plan.known_region(),
+    let out = Delivery::new(args, env, plan.session_name().to_owned())?;
+    let ctx = Context {
+        env,
+        files: &files,
+        mfa_code,
         quiet,
-    )
+    };
+    let issued = run::run(&plan.chain, &plan.region.name, Last::Fresh, &ctx).await?;
+    info!(expiration = ?issued.credentials.expiration_rfc3339(), "role assumed");
+    let link = mint(link, &issued.credentials, plan.role().duration_seconds).await?;
+    out.deliver(&issued, link, plan.region.known(), quiet)
 }
 
-/// `--profile NAME`: the profile's plan, through the cache and its shared MFA session,
-/// exactly as `env` and `exec` run it.
+/// `--profile NAME`: the profile's chain, through the cache and its shared MFA session,
+/// exactly as `env` and `exec` run it (a link is minted from freshly issued credentials).
 async fn from_profile(args: &AssumeArgs, name: &str, env: &Env, quiet: bool) -> Result<(), Error> {
-    let p = profiles::prepare(Some(name))?;
     let opts = ProfileOptions {
         mfa_code: args.role.mfa_code.clone(),
         region: args.role.region.clone(),
     };
-    let (region, known) = profiles::region(&p, &opts)?;
+    let p = profiles::prepare(Some(name), &opts)?;
+    let region = p.region(&opts)?;
     let link = wants_link(args)
         .then(|| {
             console::prepare(
-                profiles::partition(&p.plan),
-                &region,
+                p.chain.partition().unwrap_or(Partition::Aws),
+                &region.name,
                 &common::link_options(&args.link, env),
             )
         })
         .transpose()?;
     let out = Delivery::new(args, env, p.name.clone())?;
-    let creds = profiles::credentials(&p, &opts, quiet).await?;
+    let last = if link.is_some() {
+        Last::Fresh
+    } else {
+        Last::MayBeCached
+    };
+    let issued = profiles::issue(&p, &opts, last, quiet).await?;
     // The console session of the profile's own role lasts its duration_seconds.
-    let duration = p.plan.steps.last().and_then(|s| match s {
-        Step::AssumeRole {
-            duration_seconds, ..
-        } => *duration_seconds,
-        Step::SessionToken { .. } => None,
-    });
-    let link = mint(link, &creds, duration).await?;
-    out.deliver(&creds, None, link, known.then_some(region.as_str()), quiet)
+    let link = mint(link, &issued.credentials, p.chain.last_role_duration()).await?;
+    out.deliver(&issued, link, region.known(), quiet)
 }
 
 /// A link is always minted from the credentials just obtained, never from older ones.
@@ -134,15 +131,17 @@ impl<'a> Delivery<'a> {
 
     fn deliver(
         &self,
-        creds: &Credentials,
-        assumed_role_arn: Option<&str>,
+        issued: &Issued,
         link: Option<String>,
         region: Option<&str>,
         quiet: bool,
     ) -> Result<(), Error> {
         let args = self.args;
+        let creds = &issued.credentials;
         let text = match Format::from(args.output) {
-            Format::Json => output::json(creds, assumed_role_arn, link.as_deref()),
+            Format::Json => {
+                output::json(creds, issued.assumed_role_arn.as_deref(), link.as_deref())
+            }
             Format::CredentialProcess => output::credential_process(creds),
             Format::Env => {
                 let shell = args.shell.map_or(Shell::Sh, Shell::from);
@@ -222,13 +221,13 @@ fn check_output_flags(args: &AssumeArgs) -> Result<(), Error> {
     Ok(())
 }
 
-/// Reads the files the plan depends on (policy file, config file) and resolves.
-fn resolve(args: &AssumeArgs, env: &Env) -> Result<AssumePlan, Error> {
+/// Reads the policy file and resolves the flags into a chain.
+fn resolve(args: &AssumeArgs, env: &Env, files: &Files) -> Result<FlagsPlan, Error> {
     let role_arn = args.role_arn.as_deref().unwrap_or_default();
     let req = common::request(role_arn, &args.role)?;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let plan = plan::assume(&req, env, common::config_text(env)?.as_deref(), now)?;
-    info!(region = %plan.source.region, region_source = ?plan.region_source, session_name = %plan.input.session_name, "plan");
+    let plan = plan::assume(&req, env, files, now)?;
+    info!(region = %plan.region.name, region_source = ?plan.region.source, chain = %plan.chain.to_string().trim_end().replace('\n', "; "), "plan");
     Ok(plan)
 }
 

@@ -1,22 +1,15 @@
 //! What `assume` and `console` share: turning role options into a request (reading the
-//! policy file and the config file), link options, and handing out a link.
+//! policy file), link options, and handing out a link.
 
 use std::path::Path;
 
-use tempcreds_core::awsfile::{self, paths};
 use tempcreds_core::console::LinkOptions;
 use tempcreds_core::plan::AssumeRequest;
 use tempcreds_core::rules::Invalid;
-use tempcreds_core::sts::{AssumeRoleInput, AssumedRole, Mfa, Sts};
 use tempcreds_core::{Env, Error};
 
 use crate::args::{LinkArgs, RoleOptions};
 use crate::ui;
-
-/// The config file's text, if there is one (for the profile's region).
-pub(crate) fn config_text(env: &Env) -> Result<Option<String>, Error> {
-    awsfile::read_to_string_if_exists(&paths::config_file(env))
-}
 
 /// The inline policy and the flag it came from.
 pub(crate) fn policy(role: &RoleOptions) -> Result<Option<(&'static str, String)>, Error> {
@@ -63,28 +56,6 @@ pub(crate) fn link_options(link: &LinkArgs, env: &Env) -> LinkOptions {
         logout_first: link.logout_first,
         federation_override: env.get("TEMPCREDS_FEDERATION_ENDPOINT").map(str::to_owned),
     }
-}
-
-/// AssumeRole, asking for the MFA code on the terminal first when only the serial is known,
-/// with a spinner should STS take more than a second.
-pub(crate) async fn assume_role(
-    sts: &impl Sts,
-    mut input: AssumeRoleInput,
-    mfa_prompt: Option<&str>,
-    quiet: bool,
-) -> Result<AssumedRole, Error> {
-    if let Some(serial) = mfa_prompt {
-        input.mfa = Some(Mfa {
-            serial: serial.to_owned(),
-            code: ui::prompt_mfa_code(serial)?,
-        });
-    }
-    ui::with_spinner(
-        quiet,
-        "waiting for STS AssumeRole…",
-        sts.assume_role(&input),
-    )
-    .await
 }
 
 /// Prints the link on stdout, or opens it in the browser without printing it.

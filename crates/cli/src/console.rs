@@ -1,23 +1,37 @@
-//! `tempcreds console`: a console sign-in link for a role (`-r`), a federated user
-//! (`--federated-user`, GetFederationToken) or the caller's own credentials, always minted
-//! from freshly issued credentials; printed, or opened with `--open`.
+//! `tempcreds console`: a console sign-in link for a profile (`console PROFILE`), a role
+//! (`-r`), a federated user (`--federated-user`, GetFederationToken) or the caller's own
+//! credentials, always minted from freshly issued credentials; printed, or opened with
+//! `--open`. Every path gets its credentials from the one engine.
 
 use tempcreds_core::console::{self, PreparedLink};
-use tempcreds_core::plan;
-use tempcreds_core::rules::{self, CHAINED_MAX_SECONDS, Invalid, partition_of_region};
-use tempcreds_core::sts::{FederationInput, SdkSts, SourceSettings, Sts};
-use tempcreds_core::{Env, Error, Origin};
+use tempcreds_core::engine::{Chain, FederationStep, Files, Issued, Last, OverChainingCap, Step};
+use tempcreds_core::plan::{self, FlagsPlan};
+use tempcreds_core::profile::{self, Profiles, ResolveError};
+use tempcreds_core::region::ResolvedRegion;
+use tempcreds_core::rules::{self, CHAINED_MAX_SECONDS, Invalid, Partition, partition_of_region};
+use tempcreds_core::sts::{SdkSts, Sts};
+use tempcreds_core::{Credentials, Env, Error, Origin};
 use tracing::info;
 
 use crate::args::{ConsoleArgs, RoleOptions};
+use crate::run::{self, Context};
 use crate::{common, ui};
 
 pub(crate) async fn run(args: &ConsoleArgs, quiet: bool) -> Result<(), Error> {
     let env = Env::from_process();
-    let link = match (&args.role_arn, &args.federated_user) {
-        (Some(role), _) => role_link(role, args, &env, quiet).await?,
-        (None, Some(name)) => federated_link(name, args, &env).await?,
-        (None, None) => own_link(args, &env, quiet).await?,
+    let files = Files::read(&env)?;
+    let ctx = Context {
+        env: &env,
+        files: &files,
+        mfa_code: run::mfa_code(args.role.mfa_code.as_deref())?,
+        quiet,
+    };
+    let profile = args.profile_name.as_deref().or(args.profile.as_deref());
+    let link = match (profile, &args.role_arn, &args.federated_user) {
+        (Some(name), _, _) => profile_link(name, args, &ctx).await?,
+        (None, Some(role), _) => role_link(role, args, &ctx).await?,
+        (None, None, Some(name)) => federated_link(name, args, &ctx).await?,
+        (None, None, None) => own_link(args, &ctx).await?,
     };
     common::deliver(&link, args.open, quiet)
 }
@@ -37,53 +51,48 @@ fn console_duration(role: &RoleOptions) -> Result<Option<u32>, Invalid> {
         .transpose()
 }
 
-async fn role_link(
-    role_arn: &str,
+fn prepare_link(
+    partition: Partition,
+    region: &ResolvedRegion,
     args: &ConsoleArgs,
     env: &Env,
-    quiet: bool,
-) -> Result<String, Error> {
-    let wanted = console_duration(&args.role)?;
-    let mut req = common::request(role_arn, &args.role)?;
-    req.duration = None; // decided below, once it is known whether this is role chaining
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let plan = plan::assume(&req, env, common::config_text(env)?.as_deref(), now)?;
-    let link = console::prepare(
-        plan.input.role_arn.partition,
-        &plan.source.region,
+) -> Result<PreparedLink, Error> {
+    Ok(console::prepare(
+        partition,
+        &region.name,
         &common::link_options(&args.link, env),
-    )?;
-
-    let sts = SdkSts::connect(&plan.source).await?;
-    let chained = sts.caller_is_temporary();
-    let mut input = plan.input.clone();
-    let session_duration = if chained {
-        // Role chaining: no SessionDuration; the console lasts as long as the credentials,
-        // which STS caps at one hour.
-        if wanted.is_some_and(|d| d > CHAINED_MAX_SECONDS) {
-            ui::warn(
-                quiet,
-                "the console session is capped at 1h: the source credentials are temporary, so this is role chaining (use long-term keys as the source for longer sessions)",
-            );
-        }
-        input.duration_seconds = wanted.map(|d| d.min(CHAINED_MAX_SECONDS));
-        None
-    } else {
-        wanted
-    };
-    info!(chained, session_duration = ?session_duration, "console link for a role");
-    let assumed = common::assume_role(&sts, input, plan.mfa_prompt.as_deref(), quiet).await?;
-    let creds = &assumed.credentials;
-    mint(
-        &link,
-        creds,
-        console::session_duration(creds.origin, session_duration)?,
-        quiet,
-    )
-    .await
+    )?)
 }
 
-/// Flags that only mean something for AssumeRole.
+fn warn_capped(wanted: Option<u32>, quiet: bool) {
+    if wanted.is_some_and(|d| d > CHAINED_MAX_SECONDS) {
+        ui::warn(
+            quiet,
+            "the console session is capped at 1h: the role is assumed with temporary credentials (role chaining); a profile whose role has mfa_serial and long-term source keys gets longer sessions",
+        );
+    }
+}
+
+/// `-r ARN`: the source's chain, then the role, its duration capped at one hour when the
+/// source turns out to be temporary (then SessionDuration is not sent).
+async fn role_link(role_arn: &str, args: &ConsoleArgs, ctx: &Context<'_>) -> Result<String, Error> {
+    let wanted = console_duration(&args.role)?;
+    let mut req = common::request(role_arn, &args.role)?;
+    req.duration = None; // the console's bounds, checked above
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let mut plan: FlagsPlan = plan::assume(&req, ctx.env, ctx.files, now)?;
+    let role = plan.role_mut();
+    role.duration_seconds = wanted;
+    role.over_cap = OverChainingCap::Cap;
+    let link = prepare_link(plan.role().role_arn.partition, &plan.region, args, ctx.env)?;
+    let issued = run::run(&plan.chain, &plan.region.name, Last::Fresh, ctx).await?;
+    if issued.credentials.origin == (Origin::AssumedRole { chained: true }) {
+        warn_capped(wanted, ctx.quiet);
+    }
+    mint_issued(&link, &issued, wanted, ctx.quiet).await
+}
+
+/// Flags that only mean something for AssumeRole named by flags.
 fn refuse_role_flags(role: &RoleOptions, why: &str) -> Result<(), Invalid> {
     let set = [
         ("--session-name", role.session_name.is_some()),
@@ -100,78 +109,182 @@ fn refuse_role_flags(role: &RoleOptions, why: &str) -> Result<(), Invalid> {
     }
 }
 
-fn source(args: &ConsoleArgs, env: &Env) -> Result<(SourceSettings, PreparedLink), Error> {
-    let (settings, _) = plan::source_only(
-        args.role.region.as_deref(),
-        args.role.source_profile.as_deref(),
-        env,
-        common::config_text(env)?.as_deref(),
-    )?;
-    let link = console::prepare(
-        partition_of_region(&settings.region),
-        &settings.region,
-        &common::link_options(&args.link, env),
-    )?;
-    Ok((settings, link))
+/// The session policy a federated user needs (without one its console has no permissions).
+fn federation_policy(role: &RoleOptions, who: &str) -> Result<Option<String>, Error> {
+    let policy_text = common::policy(role)?;
+    let (flag, text) = match &policy_text {
+        Some((f, t)) => (*f, Some(t.as_str())),
+        None => ("--policy", None),
+    };
+    rules::policy_arns("--policy-arn", &role.policy_arn)?;
+    let policy = rules::session_policies(flag, text, &role.policy_arn)?;
+    if policy.is_none() && role.policy_arn.is_empty() {
+        return Err(Error::refused(
+            format!(
+                "{who} needs a session policy: without one the federated user's console session has no permissions"
+            ),
+            Some("add --policy-file POLICY.json, --policy JSON or --policy-arn ARN".to_owned()),
+        ));
+    }
+    Ok(policy)
 }
 
-async fn federated_link(name: &str, args: &ConsoleArgs, env: &Env) -> Result<String, Error> {
-    rules::federated_user_name("--federated-user", name)?;
-    refuse_role_flags(
-        &args.role,
-        "to --federated-user (GetFederationToken takes a name, a duration and session policies)",
-    )?;
-    let duration = match args.role.duration.as_deref() {
+/// GetFederationToken's duration: 15m..36h, default one hour.
+fn federation_duration(role: &RoleOptions) -> Result<u32, Invalid> {
+    match role.duration.as_deref() {
         Some(d) => rules::bounded_duration(
             "--duration",
             d,
             rules::FEDERATION_MIN_SECONDS,
             rules::FEDERATION_MAX_SECONDS,
-        )?,
-        None => 3600,
-    };
-    let policy_text = common::policy(&args.role)?;
-    let (flag, text) = match &policy_text {
-        Some((f, t)) => (*f, Some(t.as_str())),
-        None => ("--policy", None),
-    };
-    let policy = rules::session_policies(flag, text, &args.role.policy_arn)?;
-    if policy.is_none() && args.role.policy_arn.is_empty() {
-        return Err(Error::refused(
-            "--federated-user needs a session policy: without one the federated user's console session has no permissions",
-            Some("add --policy-file POLICY.json, --policy JSON or --policy-arn ARN".to_owned()),
-        ));
+        ),
+        None => Ok(3600),
     }
-    rules::policy_arns("--policy-arn", &args.role.policy_arn)?;
-    let (settings, link) = source(args, env)?;
-    let sts = SdkSts::connect(&settings).await?;
-    if sts.caller_is_temporary() {
-        return Err(Error::refused(
-            "--federated-user needs long-term IAM user keys as the source (GetFederationToken), but the source credentials are temporary",
-            Some(
-                "use the IAM user's access keys, or sign in through a role with -r ROLE_ARN"
-                    .to_owned(),
-            ),
-        ));
-    }
-    let input = FederationInput {
-        name: name.to_owned(),
-        duration_seconds: Some(duration),
-        policy,
-        policy_arns: args.role.policy_arn.clone(),
-    };
-    let creds = sts.get_federation_token(&input).await?;
-    mint(
-        &link,
-        &creds,
-        console::session_duration(Origin::FederationToken, None)?,
-        true,
-    )
-    .await
 }
 
-async fn own_link(args: &ConsoleArgs, env: &Env, quiet: bool) -> Result<String, Error> {
-    let why = "without -r or --federated-user (the caller's own credentials are used as they are)";
+fn federation_step(name: String, role: &RoleOptions, who: &str) -> Result<Step, Error> {
+    Ok(Step::FederationToken(FederationStep {
+        name,
+        duration_seconds: Some(federation_duration(role)?),
+        policy: federation_policy(role, who)?,
+        policy_arns: role.policy_arn.clone(),
+    }))
+}
+
+/// The caller's own chain (`--source-profile`, else the environment's) and its region.
+fn own_chain(args: &ConsoleArgs, ctx: &Context<'_>) -> Result<(Chain, ResolvedRegion), Error> {
+    if let Some(p) = &args.role.source_profile {
+        rules::profile_name("--source-profile", p)?;
+    }
+    let chain = plan::source_chain(args.role.source_profile.as_deref(), ctx.env, ctx.files)?;
+    let region = run::region(args.role.region.as_deref(), ctx.env, &chain)?;
+    Ok((chain, region))
+}
+
+async fn federated_link(
+    name: &str,
+    args: &ConsoleArgs,
+    ctx: &Context<'_>,
+) -> Result<String, Error> {
+    rules::federated_user_name("--federated-user", name)?;
+    refuse_role_flags(
+        &args.role,
+        "to --federated-user (GetFederationToken takes a name, a duration and session policies)",
+    )?;
+    let step = federation_step(name.to_owned(), &args.role, "--federated-user")?;
+    let (mut chain, region) = own_chain(args, ctx)?;
+    let link = prepare_link(partition_of_region(&region.name), &region, args, ctx.env)?;
+    chain.steps.push(step);
+    let issued = run::run(&chain, &region.name, Last::Fresh, ctx).await?;
+    mint_issued(&link, &issued, None, true).await
+}
+
+/// `console PROFILE`: the profile's role, minted from credentials issued now. A role with
+/// `mfa_serial` asked for over an hour is assumed directly from the long-term keys with the
+/// code (the resolver's rule), so its SessionDuration is sent; through the MFA session or
+/// another role it is chaining: at most one hour, no SessionDuration. A keys-only profile
+/// signs in as a federated user named `--federated-user`, else after the profile.
+async fn profile_link(name: &str, args: &ConsoleArgs, ctx: &Context<'_>) -> Result<String, Error> {
+    rules::profile_name("--profile", name)?;
+    let why = "to a profile (its own settings name the role)";
+    refuse_role_flags(&args.role, why).or_else(|e| {
+        // --mfa-code is a profile option too.
+        if e.flag == "--mfa-code" {
+            Ok(())
+        } else {
+            Err(e)
+        }
+    })?;
+    if args.role.source_profile.is_some() {
+        return Err(Invalid::new("--source-profile", format!("does not apply {why}")).into());
+    }
+    let profiles = Profiles::from_texts(&ctx.files.config, &ctx.files.credentials);
+    let plain = profile::resolve(&profiles, name, None)?;
+    if matches!(plain.steps.last(), Some(Step::AssumeRole(_))) {
+        return role_profile_link(name, &profiles, args, ctx).await;
+    }
+    // Keys only: GetFederationToken from the long-term keys (an MFA session cannot sign in).
+    let user = match &args.federated_user {
+        Some(u) => {
+            rules::federated_user_name("--federated-user", u)?;
+            u.clone()
+        }
+        None => {
+            let cut: String = name.chars().take(32).collect();
+            rules::federated_user_name("--federated-user", &cut).map_err(|e| {
+                Invalid::new(
+                    "--federated-user",
+                    format!(
+                        "is needed: the profile name does not make a federated user name ({})",
+                        e.rule
+                    ),
+                )
+            })?;
+            cut
+        }
+    };
+    let step = federation_step(
+        user,
+        &args.role,
+        &format!("profile {name} (keys only, so a federated user)"),
+    )?;
+    let mut chain = plain;
+    chain.steps = vec![step];
+    let region = run::region(args.role.region.as_deref(), ctx.env, &chain)?;
+    let link = prepare_link(partition_of_region(&region.name), &region, args, ctx.env)?;
+    let issued = run::run(&chain, &region.name, Last::Fresh, ctx).await?;
+    mint_issued(&link, &issued, None, ctx.quiet).await
+}
+
+async fn role_profile_link(
+    name: &str,
+    profiles: &Profiles,
+    args: &ConsoleArgs,
+    ctx: &Context<'_>,
+) -> Result<String, Error> {
+    for (flag, given) in [
+        ("--federated-user", args.federated_user.is_some()),
+        (
+            "--policy",
+            args.role.policy.is_some() || args.role.policy_file.is_some(),
+        ),
+        ("--policy-arn", !args.role.policy_arn.is_empty()),
+    ] {
+        if given {
+            return Err(Invalid::new(flag, "only applies to a keys-only profile (GetFederationToken); this profile names a role").into());
+        }
+    }
+    let wanted = console_duration(&args.role)?;
+    let chain = match profile::resolve(profiles, name, wanted) {
+        Ok(c) => c,
+        // Over an hour and chained (through another role or temporary keys): one hour.
+        Err(ResolveError::Invalid(_)) if wanted.is_some_and(|d| d > CHAINED_MAX_SECONDS) => {
+            let c = profile::resolve(profiles, name, Some(CHAINED_MAX_SECONDS))?;
+            warn_capped(wanted, ctx.quiet);
+            c
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let region = run::region(args.role.region.as_deref(), ctx.env, &chain)?;
+    let link = prepare_link(
+        chain.partition().unwrap_or(Partition::Aws),
+        &region,
+        args,
+        ctx.env,
+    )?;
+    let issued = run::run(&chain, &region.name, Last::Fresh, ctx).await?;
+    info!(origin = ?issued.credentials.origin, "console link for profile {name}");
+    if issued.credentials.origin == (Origin::AssumedRole { chained: true })
+        && wanted.is_some_and(|d| d > CHAINED_MAX_SECONDS)
+    {
+        warn_capped(wanted, ctx.quiet);
+    }
+    mint_issued(&link, &issued, chain.last_role_duration(), ctx.quiet).await
+}
+
+/// The caller's own credentials, as they are.
+async fn own_link(args: &ConsoleArgs, ctx: &Context<'_>) -> Result<String, Error> {
+    let why = "without a profile, -r or --federated-user (the caller's own credentials are used as they are)";
     refuse_role_flags(&args.role, why)?;
     for (flag, given) in [
         ("--duration", args.role.duration.is_some()),
@@ -185,30 +298,19 @@ async fn own_link(args: &ConsoleArgs, env: &Env, quiet: bool) -> Result<String, 
             return Err(Invalid::new(flag, format!("does not apply {why}")).into());
         }
     }
-    let (settings, link) = source(args, env)?;
-    let sts = SdkSts::connect(&settings).await?;
-    let mut creds = sts.source_credentials().clone();
-    creds.origin = if creds.is_temporary() {
-        // Only STS knows what kind of temporary credentials these are.
-        let arn = sts.caller_arn().await?;
-        info!(caller = %arn, "console link for the caller's own credentials");
-        if arn.contains(":assumed-role/") {
-            // Whether they were chained is not known: never send SessionDuration.
-            Origin::AssumedRole { chained: true }
-        } else if arn.contains(":federated-user/") {
-            Origin::FederationToken
-        } else {
-            Origin::SessionToken
-        }
-    } else {
-        Origin::LongTerm
-    };
+    let (chain, region) = own_chain(args, ctx)?;
+    let link = prepare_link(partition_of_region(&region.name), &region, args, ctx.env)?;
+    let issued = run::run(&chain, &region.name, Last::Fresh, ctx).await?;
+    let mut creds = issued.credentials;
+    if chain.steps.is_empty() {
+        creds.origin = own_origin(&creds, &region.name).await?;
+    }
     let session_duration = console::session_duration(creds.origin, None)?;
     if let Some(exp) = creds.expiration {
         let left = exp - time::OffsetDateTime::now_utc();
         if left < time::Duration::minutes(15) {
             ui::warn(
-                quiet,
+                ctx.quiet,
                 &format!(
                     "these credentials expire in {} min, and the console session ends with them: use -r to sign in with fresh ones",
                     left.whole_minutes().max(0)
@@ -216,12 +318,49 @@ async fn own_link(args: &ConsoleArgs, env: &Env, quiet: bool) -> Result<String, 
             );
         }
     }
-    mint(&link, &creds, session_duration, quiet).await
+    mint(&link, &creds, session_duration, ctx.quiet).await
+}
+
+/// What kind of credentials the caller holds: only STS knows for temporary ones.
+async fn own_origin(creds: &Credentials, region: &str) -> Result<Origin, Error> {
+    if !creds.is_temporary() {
+        return Ok(Origin::LongTerm);
+    }
+    let arn = SdkSts::with_credentials(region, creds)
+        .await?
+        .caller_arn()
+        .await?;
+    info!(caller = %arn, "console link for the caller's own credentials");
+    Ok(if arn.contains(":assumed-role/") {
+        // Whether they were chained is not known: never send SessionDuration.
+        Origin::AssumedRole { chained: true }
+    } else if arn.contains(":federated-user/") {
+        Origin::FederationToken
+    } else {
+        Origin::SessionToken
+    })
+}
+
+/// A link from credentials just issued, SessionDuration as their origin allows.
+async fn mint_issued(
+    link: &PreparedLink,
+    issued: &Issued,
+    wanted: Option<u32>,
+    quiet: bool,
+) -> Result<String, Error> {
+    let creds = &issued.credentials;
+    mint(
+        link,
+        creds,
+        console::session_duration(creds.origin, wanted)?,
+        quiet,
+    )
+    .await
 }
 
 async fn mint(
     link: &PreparedLink,
-    creds: &tempcreds_core::Credentials,
+    creds: &Credentials,
     session_duration: Option<u32>,
     quiet: bool,
 ) -> Result<String, Error> {

@@ -2,16 +2,17 @@
 //! sessions exist, and forgetting them. Nothing here prints a secret.
 
 use tempcreds_core::cache::Cache;
+use tempcreds_core::engine::{Files, Last};
 use tempcreds_core::plan;
-use tempcreds_core::profile::{Profile, Profiles, Step};
-use tempcreds_core::source::Files;
+use tempcreds_core::profile::{Profile, Profiles};
 use tempcreds_core::sts::{SdkSts, Sts};
 use tempcreds_core::{Env, Error};
 use time::OffsetDateTime;
 
 use crate::args::PositionalProfile;
 use crate::common;
-use crate::profiles::{credentials, prepare, region};
+use crate::profiles::{EXEC_MARKER, credentials, prepare};
+use crate::run::{self, Context};
 
 fn left(until: OffsetDateTime) -> String {
     let d = until - OffsetDateTime::now_utc();
@@ -22,42 +23,55 @@ fn left(until: OffsetDateTime) -> String {
     }
 }
 
-/// A profile's identity: through its plan (from the cache when possible), or, with no
-/// profile named and none from `tempcreds exec`, the environment's credentials.
+/// A profile's identity: through its chain (from the cache when possible), or, with no
+/// profile named and none from `tempcreds exec`, the caller's own credentials.
 pub(crate) async fn whoami(args: &PositionalProfile, quiet: bool) -> Result<(), Error> {
     let env = Env::from_process();
     let named = args
         .profile
         .clone()
-        .or_else(|| env.get("TEMPCREDS_PROFILE").map(str::to_owned));
+        .or_else(|| env.get(EXEC_MARKER).map(str::to_owned));
     let mut lines = Vec::new();
-    let (arn, expiration) = match named {
+    let (creds, region) = match named {
         Some(name) => {
-            let p = prepare(Some(&name))?;
-            let creds = credentials(&p, &args.opts, quiet).await?;
-            let (region, _) = region(&p, &args.opts)?;
-            let mfa = p.plan.steps.iter().any(|s| match s {
-                Step::SessionToken { .. } => true,
-                Step::AssumeRole { mfa_serial, .. } => mfa_serial.is_some(),
-            });
+            let p = prepare(Some(&name), &args.opts)?;
+            let region = p.region(&args.opts)?;
+            let creds = credentials(&p, &args.opts, quiet).await?.credentials;
             lines.push(format!(
                 "profile:   {} (chain {})",
                 p.name,
-                p.plan.chain.join(" -> ")
+                p.chain.profiles.join(" -> ")
             ));
-            lines.push(format!("mfa:       {}", if mfa { "yes" } else { "no" }));
-            let sts = SdkSts::with_credentials(&region, &creds).await?;
-            (sts.caller_arn().await?, creds.expiration)
+            let mfa = if p.chain.uses_mfa() { "yes" } else { "no" };
+            lines.push(format!("mfa:       {mfa}"));
+            (creds, region.name)
         }
         None => {
-            let (settings, _) =
-                plan::source_only(None, None, &env, common::config_text(&env)?.as_deref())?;
-            let sts = SdkSts::connect(&settings).await?;
-            lines.push("profile:   (the environment's credentials)".to_owned());
-            let exp = sts.source_credentials().expiration;
-            (sts.caller_arn().await?, exp)
+            let files = Files::read(&env)?;
+            let ctx = Context {
+                env: &env,
+                files: &files,
+                mfa_code: run::mfa_code(args.opts.mfa_code.as_deref())?,
+                quiet,
+            };
+            let chain = plan::source_chain(None, &env, &files)?;
+            let region = run::region(args.opts.region.as_deref(), &env, &chain)?;
+            let creds = run::run(&chain, &region.name, Last::MayBeCached, &ctx)
+                .await?
+                .credentials;
+            let from = match chain.profiles.first() {
+                Some(p) => format!("(none named: profile {p} from AWS_PROFILE or default)"),
+                None => format!("(none named: {})", chain.source),
+            };
+            lines.push(format!("profile:   {from}"));
+            (creds, region.name)
         }
     };
+    let arn = SdkSts::with_credentials(&region, &creds)
+        .await?
+        .caller_arn()
+        .await?;
+    let expiration = creds.expiration;
     lines.insert(0, format!("identity:  {arn}"));
     lines.push(format!(
         "expires:   {}",
@@ -76,7 +90,10 @@ fn kind(p: &Profile) -> String {
             "role via {src}{}: {role}",
             if p.mfa_serial.is_some() { " (MFA)" } else { "" }
         ),
-        (Some(role), None, _) => format!("role (no source_profile): {role}"),
+        (Some(role), None, _) => match &p.credential_source {
+            Some(cs) => format!("role via credential_source {cs}: {role}"),
+            None => format!("role (no source_profile): {role}"),
+        },
         (None, _, Some(_)) => "credential_process".to_owned(),
         (None, _, None) if p.access_key_id.is_some() => format!(
             "{}{}",

@@ -7,6 +7,7 @@ mod common;
 mod console;
 mod inspect;
 mod profiles;
+mod run;
 mod setup;
 mod ui;
 

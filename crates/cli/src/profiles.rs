@@ -6,130 +6,96 @@ use std::os::unix::process::CommandExt;
 use std::process::Command;
 
 use tempcreds_core::cache::Cache;
+use tempcreds_core::engine::{Chain, Files, Issued, Last, Step};
 use tempcreds_core::output::{self, Shell};
-use tempcreds_core::plan;
-use tempcreds_core::profile::{self, Plan, Profiles, Step};
-use tempcreds_core::rules::{self, Invalid, Partition};
-use tempcreds_core::source::{self, Files, MfaCodes};
-use tempcreds_core::{Credentials, Env, Error};
+use tempcreds_core::profile::{self, Profiles};
+use tempcreds_core::region::ResolvedRegion;
+use tempcreds_core::rules::{self, Invalid};
+use tempcreds_core::{Env, Error};
 use time::OffsetDateTime;
 
 use crate::args::{EnvArgs, ExecArgs, PositionalProfile, ProfileOptions, SessionArgs};
+use crate::run::{self, Context};
 use crate::{common, ui};
+
+/// The variable `exec` sets in the child, naming the profile, so that a nested `exec` is
+/// refused. `env` never prints it: a shell that evaluated `env`'s output is not inside exec.
+pub(crate) const EXEC_MARKER: &str = "TEMPCREDS_EXEC_PROFILE";
 
 /// Everything a profile command needs before any call.
 pub(crate) struct Prepared {
     pub(crate) env: Env,
     pub(crate) name: String,
     pub(crate) files: Files,
-    pub(crate) plan: Plan,
-    pub(crate) cache: Cache,
+    pub(crate) chain: Chain,
+    /// `--mfa-code`, checked.
+    pub(crate) mfa_code: Option<String>,
 }
 
-pub(crate) fn prepare(named: Option<&str>) -> Result<Prepared, Error> {
+impl Prepared {
+    pub(crate) fn ctx(&self, quiet: bool) -> Context<'_> {
+        Context {
+            env: &self.env,
+            files: &self.files,
+            mfa_code: self.mfa_code.clone(),
+            quiet,
+        }
+    }
+
+    pub(crate) fn region(&self, opts: &ProfileOptions) -> Result<ResolvedRegion, Invalid> {
+        run::region(opts.region.as_deref(), &self.env, &self.chain)
+    }
+}
+
+pub(crate) fn prepare(named: Option<&str>, opts: &ProfileOptions) -> Result<Prepared, Error> {
     let env = Env::from_process();
     let name = profile::profile_name(named, &env);
     rules::profile_name("--profile", &name)?;
+    let mfa_code = run::mfa_code(opts.mfa_code.as_deref())?;
     let files = Files::read(&env)?;
     let profiles = Profiles::from_texts(&files.config, &files.credentials);
-    let plan = profile::resolve(&profiles, &name, None)?;
-    tracing::info!(plan = %plan.to_string().trim_end().replace('\n', "; "), "profile plan");
-    let cache = Cache::from_env(&env)?;
+    let chain = profile::resolve(&profiles, &name, None)?;
+    tracing::info!(chain = %chain.to_string().trim_end().replace('\n', "; "), "profile chain");
     Ok(Prepared {
         env,
         name,
         files,
-        plan,
-        cache,
+        chain,
+        mfa_code,
     })
-}
-
-/// `--region`, `AWS_REGION`, `AWS_DEFAULT_REGION` (as everywhere), the profile chain's
-/// `region`, else the first region of the role's partition.
-pub(crate) fn region(p: &Prepared, opts: &ProfileOptions) -> Result<(String, bool), Invalid> {
-    if let Some((r, _)) = plan::explicit_region(opts.region.as_deref(), &p.env)? {
-        return Ok((r, true));
-    }
-    if let Some(r) = &p.plan.region {
-        rules::region("region (profile config)", r)?;
-        return Ok((r.clone(), true));
-    }
-    Ok((partition(&p.plan).default_region().to_owned(), false))
-}
-
-/// The partition of the plan's roles (they cannot cross partitions), else `aws`.
-pub(crate) fn partition(plan: &Plan) -> Partition {
-    plan.steps
-        .iter()
-        .find_map(|s| match s {
-            Step::AssumeRole { role_arn, .. } => rules::role_arn("role_arn", role_arn)
-                .ok()
-                .map(|a| a.partition),
-            Step::SessionToken { .. } => None,
-        })
-        .unwrap_or(Partition::Aws)
-}
-
-/// MFA codes: `--mfa-code`, then the profile's `mfa_process`, then the terminal.
-struct Codes {
-    flag: Option<String>,
-}
-
-impl MfaCodes for Codes {
-    fn code(&self, serial: &str, mfa_process: Option<&str>) -> Result<String, Error> {
-        if let Some(c) = &self.flag {
-            rules::mfa_code("--mfa-code", c)?;
-            return Ok(c.clone());
-        }
-        if let Some(cmd) = mfa_process {
-            let out =
-                Command::new("sh")
-                    .args(["-c", cmd])
-                    .output()
-                    .map_err(|e| Error::Transport {
-                        message: format!("mfa_process could not start: {e}"),
-                        hint: None,
-                    })?;
-            let code = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-            if !out.status.success() {
-                return Err(Error::refused(
-                    format!("mfa_process failed ({})", out.status),
-                    Some(format!("run it by hand: {cmd}")),
-                ));
-            }
-            rules::mfa_code("mfa_process", &code)?;
-            return Ok(code);
-        }
-        ui::prompt_mfa_code(serial)
-    }
 }
 
 pub(crate) async fn credentials(
     p: &Prepared,
     opts: &ProfileOptions,
     quiet: bool,
-) -> Result<Credentials, Error> {
-    let (region, _) = region(p, opts)?;
-    let codes = Codes {
-        flag: opts.mfa_code.clone(),
-    };
-    let now = OffsetDateTime::now_utc();
-    ui::with_spinner(
-        quiet,
-        "waiting for STS…",
-        source::execute(&p.plan, &p.files, &region, Some(&p.cache), &codes, now),
-    )
-    .await
+) -> Result<Issued, Error> {
+    issue(p, opts, Last::MayBeCached, quiet).await
+}
+
+/// As `credentials`, choosing whether the last step may come from the cache.
+pub(crate) async fn issue(
+    p: &Prepared,
+    opts: &ProfileOptions,
+    last: Last,
+    quiet: bool,
+) -> Result<Issued, Error> {
+    let region = p.region(opts)?;
+    run::run(&p.chain, &region.name, last, &p.ctx(quiet)).await
 }
 
 /// `credential-process`: the cache first, synchronously; the runtime only on a miss.
 pub(crate) fn credential_process(args: &PositionalProfile, quiet: bool) -> Result<(), Error> {
-    let p = prepare(args.profile.as_deref())?;
-    if let Some(c) = source::cached(&p.plan, &p.files, &p.cache, OffsetDateTime::now_utc()) {
-        return common::print(&output::credential_process(&c));
+    let p = prepare(args.profile.as_deref(), &args.opts)?;
+    let ctx = p.ctx(quiet);
+    if !p.chain.steps.is_empty() {
+        let cache = Cache::from_env(&p.env)?;
+        if let Some(hit) = run::with_cache(&ctx, &cache, |e| e.cached(&p.chain)) {
+            return common::print(&output::credential_process(&hit.credentials));
+        }
     }
     let c = crate::runtime().block_on(credentials(&p, &args.opts, quiet))?;
-    common::print(&output::credential_process(&c))
+    common::print(&output::credential_process(&c.credentials))
 }
 
 pub(crate) async fn session(s: &SessionArgs, quiet: bool) -> Result<(), Error> {
@@ -146,12 +112,12 @@ pub(crate) async fn session(s: &SessionArgs, quiet: bool) -> Result<(), Error> {
             )
         })
         .transpose()?;
-    let mut p = prepare(args.profile.as_deref())?;
+    let mut p = prepare(args.profile.as_deref(), &args.opts)?;
     let Some(i) = p
-        .plan
+        .chain
         .steps
         .iter()
-        .position(|s| matches!(s, Step::SessionToken { .. }))
+        .position(|s| matches!(s, Step::SessionToken(_)))
     else {
         return Err(Error::refused(
             format!(
@@ -163,17 +129,15 @@ pub(crate) async fn session(s: &SessionArgs, quiet: bool) -> Result<(), Error> {
             ),
         ));
     };
-    p.plan.steps.truncate(i + 1);
+    p.chain.steps.truncate(i + 1);
     if let Some(d) = duration {
-        if let Some(Step::SessionToken {
-            duration_seconds, ..
-        }) = p.plan.steps.last_mut()
-        {
-            *duration_seconds = Some(d);
+        if let Some(Step::SessionToken(s)) = p.chain.steps.last_mut() {
+            s.duration_seconds = Some(d);
         }
-        source::forget_last(&p.plan, &p.files, &p.cache)?;
+        let cache = Cache::from_env(&p.env)?;
+        run::with_cache(&p.ctx(quiet), &cache, |e| e.forget_last(&p.chain))?;
     }
-    let c = credentials(&p, &args.opts, quiet).await?;
+    let c = credentials(&p, &args.opts, quiet).await?.credentials;
     let left = c
         .expiration
         .map(|e| e - OffsetDateTime::now_utc())
@@ -182,7 +146,10 @@ pub(crate) async fn session(s: &SessionArgs, quiet: bool) -> Result<(), Error> {
         false,
         &format!(
             "MFA session of profile {} valid until {} ({}h {:02}m left), shared by the roles that use it",
-            p.plan.chain.last().map_or(p.name.as_str(), String::as_str),
+            p.chain
+                .profiles
+                .last()
+                .map_or(p.name.as_str(), String::as_str),
             c.expiration_rfc3339().unwrap_or_default(),
             left.whole_hours(),
             left.whole_minutes() % 60
@@ -191,12 +158,12 @@ pub(crate) async fn session(s: &SessionArgs, quiet: bool) -> Result<(), Error> {
     Ok(())
 }
 
+/// `env PROFILE` prints exactly what `assume --profile PROFILE -o env` prints.
 pub(crate) async fn env(args: &EnvArgs, quiet: bool) -> Result<(), Error> {
-    let p = prepare(args.profile.as_deref())?;
-    let c = credentials(&p, &args.opts, quiet).await?;
-    let (region, known) = region(&p, &args.opts)?;
-    let mut vars = output::env_vars(&c, known.then_some(region.as_str()), args.legacy_ec2);
-    vars.push(("TEMPCREDS_PROFILE", p.name.clone()));
+    let p = prepare(args.profile.as_deref(), &args.opts)?;
+    let region = p.region(&args.opts)?;
+    let c = credentials(&p, &args.opts, quiet).await?.credentials;
+    let vars = output::env_vars(&c, region.known(), args.legacy_ec2);
     common::print(&output::env(
         &vars,
         args.shell.map_or(Shell::Sh, Shell::from),
@@ -218,13 +185,12 @@ const SCRUBBED: &[&str] = &[
     "AWS_ACCESS_KEY",
     "AWS_SECRET_KEY",
     "AWS_DELEGATION_TOKEN",
-    "TEMPCREDS_PROFILE",
 ];
 
 /// `exec`: the process becomes the command (exec), so its exit code and every signal —
 /// Ctrl-C, SIGTERM — reach it directly, with nothing in between to forward or lose them.
 pub(crate) fn exec(args: &ExecArgs, quiet: bool) -> Result<(), Error> {
-    if let Some(outer) = std::env::var_os("TEMPCREDS_PROFILE").filter(|_| !args.force) {
+    if let Some(outer) = std::env::var_os(EXEC_MARKER).filter(|_| !args.force) {
         return Err(Error::refused(
             format!(
                 "already inside `tempcreds exec` for profile {}",
@@ -233,18 +199,20 @@ pub(crate) fn exec(args: &ExecArgs, quiet: bool) -> Result<(), Error> {
             Some("exit that shell first, or pass --force to nest".to_owned()),
         ));
     }
-    let p = prepare(Some(&args.profile))?;
-    let c = crate::runtime().block_on(credentials(&p, &args.opts, quiet))?;
-    let (region, known) = region(&p, &args.opts)?;
+    let p = prepare(Some(&args.profile), &args.opts)?;
+    let region = p.region(&args.opts)?;
+    let c = crate::runtime()
+        .block_on(credentials(&p, &args.opts, quiet))?
+        .credentials;
     let mut cmd = Command::new(&args.command[0]);
     cmd.args(&args.command[1..]);
     for v in SCRUBBED {
         cmd.env_remove(v);
     }
-    for (k, v) in output::env_vars(&c, known.then_some(region.as_str()), false) {
+    for (k, v) in output::env_vars(&c, region.known(), false) {
         cmd.env(k, v);
     }
-    cmd.env("TEMPCREDS_PROFILE", &p.name);
+    cmd.env(EXEC_MARKER, &p.name);
     let err = cmd.exec();
     Err(Error::Transport {
         message: format!("could not run {}: {err}", args.command[0]),

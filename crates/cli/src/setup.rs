@@ -7,16 +7,20 @@ use std::path::Path;
 
 use serde_json::json;
 use tempcreds_core::awsfile::{self, FileKind, paths};
+use tempcreds_core::engine::{
+    Chain, Files, GivenKeys, Last, NoCache, OverChainingCap, RoleExtras, RoleStep, Source, Step,
+};
 use tempcreds_core::plan;
 use tempcreds_core::provision::iam::{Made, SdkIam};
 use tempcreds_core::provision::{
     self, Change, Desired, PROFILE_TAG, Refusal, Removal, State, retry, totp,
 };
 use tempcreds_core::rules::{self, Invalid};
-use tempcreds_core::sts::{AssumeRoleInput, SdkSts, Sts};
+use tempcreds_core::sts::{SdkSts, Sts};
 use tempcreds_core::{Credentials, Env, Error};
 
 use crate::args::{ProvisionOptions, SetupArgs, TeardownArgs};
+use crate::run::{self, Context};
 use crate::{assume, common, ui};
 
 /// `--dry-run`: the changes, one a line, on stdout.
@@ -51,13 +55,22 @@ async fn connect(
     env: &Env,
     quiet: bool,
 ) -> Result<(SdkSts, SdkIam, State), Error> {
-    let (settings, _) = plan::source_only(
-        None,
-        opts.source_profile.as_deref(),
+    // The administrator's credentials come through the one engine (so an administrator's
+    // role profile with MFA works); IAM is called with them.
+    if let Some(p) = &opts.source_profile {
+        rules::profile_name("--source-profile", p)?;
+    }
+    let files = Files::read(env)?;
+    let chain = plan::source_chain(opts.source_profile.as_deref(), env, &files)?;
+    let region = run::region(None, env, &chain)?;
+    let ctx = Context {
         env,
-        common::config_text(env)?.as_deref(),
-    )?;
-    let sts = SdkSts::connect(&settings).await?;
+        files: &files,
+        mfa_code: None,
+        quiet,
+    };
+    let admin = run::run(&chain, &region.name, Last::MayBeCached, &ctx).await?;
+    let sts = SdkSts::with_credentials(&region.name, &admin.credentials).await?;
     let iam = SdkIam::new(&sts, Box::new(move |m: &str| ui::notice(quiet, m)));
     let state = ui::with_spinner(quiet, "reading IAM…", iam.read(&sts, name)).await?;
     Ok((sts, iam, state))
@@ -271,17 +284,29 @@ async fn wait_until_usable(
     if require_mfa {
         return Ok(()); // the role needs a code now; the user's policy is checked on first use
     }
-    let input = AssumeRoleInput {
-        role_arn: rules::role_arn("RoleArn", role_arn)?,
-        session_name: "tempcreds-setup-check".into(),
-        duration_seconds: Some(900),
-        external_id: None,
-        mfa: None,
-        policy: None,
-        policy_arns: Vec::new(),
-        tags: Vec::new(),
-        transitive_tag_keys: Vec::new(),
-        source_identity: None,
+    // The role's first use, as every later one: through the engine, from the new key.
+    let chain = Chain {
+        profiles: Vec::new(),
+        source: Source::Given(GivenKeys(key.clone())),
+        steps: vec![Step::AssumeRole(RoleStep {
+            profile: None,
+            role_arn: rules::role_arn("RoleArn", role_arn)?,
+            session_name: Some("tempcreds-setup-check".into()),
+            external_id: None,
+            mfa: None,
+            duration_seconds: Some(900),
+            over_cap: OverChainingCap::Refuse,
+            extras: RoleExtras::default(),
+        })],
+        region: None,
+    };
+    let files = Files::default();
+    let env = Env::default();
+    let ctx = Context {
+        env: &env,
+        files: &files,
+        mfa_code: None,
+        quiet: true,
     };
     ui::with_spinner(
         quiet,
@@ -290,7 +315,7 @@ async fn wait_until_usable(
             "the user to be allowed to assume the role",
             iam.waiting(),
             || async {
-                match user.assume_role(&input).await {
+                match run::run_with(&chain, &region, Last::Fresh, &ctx, &NoCache).await {
                     Ok(_) => Ok(true),
                     Err(e) if not_yet(&e, &["AccessDenied", "InvalidClientTokenId"]) => Ok(false),
                     Err(e) => Err(e),

@@ -5,14 +5,15 @@ pub mod awsfile;
 pub mod cache;
 pub mod console;
 pub mod credentials;
+pub mod engine;
 pub mod env;
 mod error;
 pub mod output;
 pub mod plan;
 pub mod profile;
 pub mod provision;
+pub mod region;
 pub mod rules;
-pub mod source;
 pub mod sts;
 
 pub use credentials::{Credentials, Origin};

@@ -1,11 +1,17 @@
-//! Resolve, then execute: turning `assume`'s flags, the environment and the config file's
-//! text into a checked plan does no I/O, so every rule is applied before anything is sent.
+//! Resolve, then execute: `assume`'s and `console`'s inputs, the environment and the
+//! files' texts become a checked chain with no I/O, so every rule is applied before
+//! anything is sent. The role named by flags is the last step of the chain of the source
+//! credentials, which is the one every command resolves (`source_chain`).
 
-use crate::awsfile::{self, paths};
+use crate::Error;
+use crate::engine::{
+    Chain, Files, MfaDevice, OverChainingCap, ProfileRegion, RoleExtras, RoleStep, SdkSource,
+    ShellCommand, Source, Step, default_session_name,
+};
 use crate::env::Env;
-use crate::profile;
-use crate::rules::{self, Invalid, partition_of_region};
-use crate::sts::{AssumeRoleInput, Mfa, SourceSettings};
+use crate::profile::{self, Profiles, ResolveError};
+use crate::region::{self, ResolvedRegion};
+use crate::rules::{self, Invalid};
 
 /// `assume`'s inputs as given (flags as strings, files already read).
 #[derive(Debug, Clone, Default)]
@@ -26,60 +32,108 @@ pub struct AssumeRequest {
     pub source_profile: Option<String>,
 }
 
-/// Where the region came from, for `-v` and for deciding whether `env` exports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RegionSource {
-    Flag,
-    Env(&'static str),
-    Profile(String),
-    /// Not configured: the partition's default region is used to call STS only.
-    PartitionDefault,
-}
-
-/// A checked plan for one AssumeRole call.
+/// A checked chain for a role named by flags.
 #[derive(Debug, Clone)]
-pub struct AssumePlan {
-    /// The call, with `mfa` filled in when the code was given; see `mfa_prompt`.
-    pub input: AssumeRoleInput,
-    /// An MFA serial given without a code: the code must be asked for.
-    pub mfa_prompt: Option<String>,
-    pub source: SourceSettings,
-    pub region_source: RegionSource,
-    /// The duration as the user wrote it, re-checked once the source credentials are known.
-    duration_text: Option<String>,
+pub struct FlagsPlan {
+    pub chain: Chain,
+    pub region: ResolvedRegion,
 }
 
-impl AssumePlan {
-    /// The region when the user configured one (exported by `env`).
-    pub fn known_region(&self) -> Option<&str> {
-        (self.region_source != RegionSource::PartitionDefault)
-            .then_some(self.source.region.as_str())
-    }
-
-    /// Applies the role-chaining cap once it is known whether the source is temporary.
-    pub fn check_chaining(&self, source_is_temporary: bool) -> Result<(), Invalid> {
-        match &self.duration_text {
-            Some(d) => {
-                rules::assume_role_duration("--duration", d, source_is_temporary).map(|_| ())
-            }
-            None => Ok(()),
+impl FlagsPlan {
+    /// The role the flags name (the chain's last step).
+    pub fn role(&self) -> &RoleStep {
+        match self.chain.steps.last() {
+            Some(Step::AssumeRole(r)) => r,
+            _ => unreachable!("a flags plan ends with its role"),
         }
     }
+
+    pub fn role_mut(&mut self) -> &mut RoleStep {
+        match self.chain.steps.last_mut() {
+            Some(Step::AssumeRole(r)) => r,
+            _ => unreachable!("a flags plan ends with its role"),
+        }
+    }
+
+    /// The session name sent (given, or made from the time of planning).
+    pub fn session_name(&self) -> &str {
+        self.role().session_name.as_deref().unwrap_or_default()
+    }
 }
 
-/// The session name used when none is given: unique per second, and valid by construction.
-pub fn default_session_name(unix_seconds: i64) -> String {
-    format!("tempcreds-{unix_seconds}")
+/// The chain of the caller's own credentials, as botocore finds them: the named profile
+/// (its environment keys are then ignored, as with the AWS CLI's `--profile`); else the
+/// environment's keys; else the profile of `AWS_PROFILE` (or `default`); else, when that
+/// profile holds nothing tempcreds resolves (SSO, web identity) or does not exist, the SDK's
+/// default chain (container, instance metadata).
+pub fn source_chain(named: Option<&str>, env: &Env, files: &Files) -> Result<Chain, Error> {
+    let profiles = Profiles::from_texts(&files.config, &files.credentials);
+    // A keys profile is its keys, as to botocore: its mfa_serial starts no MFA session here
+    // (that is `tempcreds session`); a role named by flags sends its own MFA code.
+    let as_caller = |mut chain: Chain| {
+        if !chain.steps.iter().any(|s| matches!(s, Step::AssumeRole(_))) {
+            chain.steps.clear();
+        }
+        chain
+    };
+    if let Some(p) = named {
+        return Ok(as_caller(profile::resolve(&profiles, p, None)?));
+    }
+    let name = profile::profile_name(None, env);
+    let region = profiles.get(&name).and_then(|p| {
+        p.region.clone().map(|r| ProfileRegion {
+            profile: name.clone(),
+            region: r,
+        })
+    });
+    let bare = |source| Chain {
+        profiles: Vec::new(),
+        source,
+        steps: Vec::new(),
+        region: region.clone(),
+    };
+    if env.get("AWS_ACCESS_KEY_ID").is_some() && env.get("AWS_SECRET_ACCESS_KEY").is_some() {
+        return Ok(bare(Source::Environment));
+    }
+    let from_env = env.get("AWS_PROFILE").is_some();
+    match profile::resolve(&profiles, &name, None) {
+        Ok(chain) => Ok(as_caller(chain)),
+        Err(ResolveError::NoSuchProfile { .. }) if !from_env => {
+            Ok(bare(Source::Sdk(SdkSource::DefaultChain { profile: None })))
+        }
+        Err(ResolveError::NoCredentials { chain, .. }) if chain.len() == 1 => {
+            let profile = from_env.then_some(name);
+            Ok(bare(Source::Sdk(SdkSource::DefaultChain { profile })))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
-/// Checks every input against `rules` and resolves the region. `config_text` is the
-/// config file's content, if it exists; `now` gives the default session name.
-pub fn assume(
-    req: &AssumeRequest,
-    env: &Env,
-    config_text: Option<&str>,
-    now: i64,
-) -> Result<AssumePlan, Invalid> {
+fn extras(req: &AssumeRequest) -> Result<RoleExtras, Invalid> {
+    rules::policy_arns("--policy-arn", &req.policy_arns)?;
+    let (policy_flag, policy_text) = match &req.policy {
+        Some((f, t)) => (*f, Some(t.as_str())),
+        None => ("--policy", None),
+    };
+    let policy = rules::session_policies(policy_flag, policy_text, &req.policy_arns)?;
+    let tags = rules::tags("--tag", &req.tags)?;
+    let transitive_tag_keys =
+        rules::transitive_tags("--transitive-tag", &req.transitive_tags, &tags)?;
+    if let Some(s) = &req.source_identity {
+        rules::source_identity("--source-identity", s)?;
+    }
+    Ok(RoleExtras {
+        policy,
+        policy_arns: req.policy_arns.clone(),
+        tags,
+        transitive_tag_keys,
+        source_identity: req.source_identity.clone(),
+    })
+}
+
+/// Checks every input against `rules`, builds the chain of the source and appends the
+/// role. `now` gives the default session name.
+pub fn assume(req: &AssumeRequest, env: &Env, files: &Files, now: i64) -> Result<FlagsPlan, Error> {
     let role_arn = rules::role_arn("--role-arn", &req.role_arn)?;
     let session_name = match &req.session_name {
         Some(s) => {
@@ -104,164 +158,44 @@ pub fn assume(
             return Err(Invalid::new(
                 "--mfa-code",
                 "needs --mfa-serial (the device the code is from)",
-            ));
+            )
+            .into());
         }
         rules::mfa_code("--mfa-code", c)?;
     }
-    rules::policy_arns("--policy-arn", &req.policy_arns)?;
-    let (policy_flag, policy_text) = match &req.policy {
-        Some((f, t)) => (*f, Some(t.as_str())),
-        None => ("--policy", None),
-    };
-    let policy = rules::session_policies(policy_flag, policy_text, &req.policy_arns)?;
-    let tags = rules::tags("--tag", &req.tags)?;
-    let transitive_tag_keys =
-        rules::transitive_tags("--transitive-tag", &req.transitive_tags, &tags)?;
-    if let Some(s) = &req.source_identity {
-        rules::source_identity("--source-identity", s)?;
-    }
+    let extras = extras(req)?;
     if let Some(p) = &req.source_profile {
         rules::profile_name("--source-profile", p)?;
     }
-
-    let profile = profile::profile_name(req.source_profile.as_deref(), env);
-    let (region, region_source) =
-        resolve_region(req.region.as_deref(), env, config_text, &profile)?;
-    let (region, region_source) = match region {
-        Some(r) => {
-            let p = partition_of_region(&r);
-            if p != role_arn.partition {
-                return Err(Invalid::new(
-                    region_flag(&region_source),
-                    format!(
-                        "region {r} is in partition {p}, but the role is in partition {}: use a {} region",
-                        role_arn.partition, role_arn.partition
-                    ),
-                ));
-            }
-            (r, region_source)
-        }
-        None => (
-            role_arn.partition.default_region().to_owned(),
-            RegionSource::PartitionDefault,
-        ),
-    };
-
-    let mfa_prompt = match (&req.mfa_serial, &req.mfa_code) {
-        (Some(s), None) => Some(s.clone()),
-        _ => None,
-    };
-    let mfa = match (&req.mfa_serial, &req.mfa_code) {
-        (Some(serial), Some(code)) => Some(Mfa {
-            serial: serial.clone(),
-            code: code.clone(),
-        }),
-        _ => None,
-    };
-    Ok(AssumePlan {
-        input: AssumeRoleInput {
-            role_arn,
-            session_name,
-            duration_seconds,
-            external_id: req.external_id.clone(),
-            mfa,
-            policy,
-            policy_arns: req.policy_arns.clone(),
-            tags,
-            transitive_tag_keys,
-            source_identity: req.source_identity.clone(),
-        },
-        mfa_prompt,
-        source: SourceSettings {
-            region,
-            profile: req.source_profile.clone(),
-        },
-        region_source,
-        duration_text: req.duration.clone(),
-    })
-}
-
-/// Source settings for calls that name no role (GetFederationToken, the caller's own
-/// credentials): the same region resolution, with the commercial partition's default.
-pub fn source_only(
-    region: Option<&str>,
-    source_profile: Option<&str>,
-    env: &Env,
-    config_text: Option<&str>,
-) -> Result<(SourceSettings, RegionSource), Invalid> {
-    if let Some(p) = source_profile {
-        rules::profile_name("--source-profile", p)?;
-    }
-    let profile = profile::profile_name(source_profile, env);
-    let (region, source) = resolve_region(region, env, config_text, &profile)?;
-    let (region, source) = match region {
-        Some(r) => (r, source),
-        None => (
-            rules::Partition::Aws.default_region().to_owned(),
-            RegionSource::PartitionDefault,
-        ),
-    };
-    Ok((
-        SourceSettings {
-            region,
-            profile: source_profile.map(str::to_owned),
-        },
-        source,
-    ))
-}
-
-fn region_flag(source: &RegionSource) -> &'static str {
-    match source {
-        RegionSource::Flag => "--region",
-        RegionSource::Env(v) => v,
-        RegionSource::Profile(_) | RegionSource::PartitionDefault => "region",
-    }
-}
-
-/// `--region`, then `AWS_REGION`, then `AWS_DEFAULT_REGION`: a region set outside any profile.
-/// Checked here, so that the error names where the region came from.
-pub fn explicit_region(
-    flag: Option<&str>,
-    env: &Env,
-) -> Result<Option<(String, RegionSource)>, Invalid> {
-    let candidates = [
-        (flag, RegionSource::Flag),
-        (env.get("AWS_REGION"), RegionSource::Env("AWS_REGION")),
-        (
-            env.get("AWS_DEFAULT_REGION"),
-            RegionSource::Env("AWS_DEFAULT_REGION"),
-        ),
-    ];
-    for (value, source) in candidates {
-        if let Some(r) = value {
-            rules::region(region_flag(&source), r)?;
-            return Ok(Some((r.to_owned(), source)));
-        }
-    }
-    Ok(None)
-}
-
-/// The explicit region, else the profile's `region` in the config file.
-fn resolve_region(
-    flag: Option<&str>,
-    env: &Env,
-    config_text: Option<&str>,
-    profile: &str,
-) -> Result<(Option<String>, RegionSource), Invalid> {
-    if let Some((r, source)) = explicit_region(flag, env)? {
-        return Ok((Some(r), source));
-    }
-    let section = paths::config_section(profile);
-    let from_profile = config_text.and_then(|t| {
-        awsfile::ProfileSet::from_texts(t, "")
-            .profile(profile)
-            .and_then(|p| p.get("region").map(str::to_owned))
-    });
-    if let Some(r) = from_profile {
-        rules::region(&format!("region (in [{section}] of the config file)"), &r)?;
-        return Ok((Some(r), RegionSource::Profile(profile.to_owned())));
-    }
-    Ok((None, RegionSource::PartitionDefault))
+    let mut chain = source_chain(req.source_profile.as_deref(), env, files)?;
+    // The code for --mfa-serial may come from the source profile's mfa_process.
+    let profiles = Profiles::from_texts(&files.config, &files.credentials);
+    let source_name = profile::profile_name(req.source_profile.as_deref(), env);
+    let process = profiles
+        .get(&source_name)
+        .and_then(|p| p.mfa_process.clone())
+        .map(ShellCommand::new);
+    chain.steps.push(Step::AssumeRole(RoleStep {
+        profile: None,
+        role_arn,
+        session_name: Some(session_name),
+        external_id: req.external_id.clone(),
+        mfa: req
+            .mfa_serial
+            .clone()
+            .map(|serial| MfaDevice { serial, process }),
+        duration_seconds,
+        over_cap: OverChainingCap::Refuse,
+        extras,
+    }));
+    let region = region::resolve(
+        req.region.as_deref(),
+        "--region",
+        env,
+        chain.region.as_ref(),
+        chain.partition(),
+    )?;
+    Ok(FlagsPlan { chain, region })
 }
 
 #[cfg(test)]

@@ -29,6 +29,7 @@ pub fn venv() -> PathBuf {
 }
 
 /// A moto server on a free port, stopped on drop.
+#[derive(Debug)]
 pub struct Moto {
     child: Child,
     pub url: String,
@@ -88,6 +89,7 @@ impl Drop for Moto {
 
 /// A folder served over plain HTTP by Python's `http.server` (an identity provider's
 /// published keys, say), stopped on drop.
+#[derive(Debug)]
 pub struct Files {
     child: Child,
     pub url: String,
@@ -114,6 +116,42 @@ impl Drop for Files {
     }
 }
 
+/// The fake container-credentials endpoint and instance metadata service
+/// (`fakes/metadata.py`), stopped on drop.
+#[derive(Debug)]
+pub struct Metadata {
+    child: Child,
+    pub url: String,
+}
+
+impl Metadata {
+    pub fn start() -> Self {
+        let script = fakes_dir().join("metadata.py");
+        let (child, url) = spawn_listening("the metadata fake", |port| {
+            let mut cmd = Command::new(venv().join("bin/python"));
+            cmd.arg(&script).arg(port.to_string());
+            cmd
+        });
+        Self { child, url }
+    }
+
+    /// How many credential answers it has given.
+    pub fn hits(&self) -> u64 {
+        http_get(&format!("{}/_fake/hits", self.url))
+            .1
+            .trim()
+            .parse()
+            .expect("count")
+    }
+}
+
+impl Drop for Metadata {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -123,6 +161,7 @@ pub fn free_port() -> u16 {
 
 /// moto behind the federation fake (`fakes/federation.py`): STS requests go through
 /// the fake, which learns how each credential was issued; `/federation` follows AWS's rules.
+#[derive(Debug)]
 pub struct Console {
     _moto: Moto,
     child: Child,

@@ -10,8 +10,8 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 
 use crate::harness::{Broker, CONFIG, create_roles};
-use tempcreds_testkit::{Console, Files};
 use crate::vend::caller_arn;
+use tempcreds_testkit::{Console, Files};
 
 const ISSUER: &str = "https://idp.example.com";
 const AUDIENCE: &str = "tempcreds-broker";

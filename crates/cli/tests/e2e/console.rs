@@ -301,3 +301,104 @@ fn the_link_is_never_logged() {
         out.stderr
     );
 }
+
+const MFA: &str = "arn:aws:iam::123456789012:mfa/alice";
+const POLICY: &str =
+    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#;
+
+/// `admin`: a role with mfa_serial over `base`'s long-term keys (codes from mfa_process);
+/// `keys`: keys only.
+fn console_profiles(c: &Console) -> Sandbox {
+    let mut sb = c.sandbox();
+    sb.unset("AWS_ACCESS_KEY_ID")
+        .unset("AWS_SECRET_ACCESS_KEY")
+        .unset("AWS_DEFAULT_REGION");
+    sb.write(
+        "aws/config",
+        &format!(
+            "[profile admin]\nrole_arn = {ROLE}\nsource_profile = base\nmfa_serial = {MFA}\nmfa_process = echo 123456\nrole_session_name = admin\n\
+             [profile keys]\nregion = eu-west-1\n"
+        ),
+    );
+    sb.write(
+        "aws/credentials",
+        &format!(
+            "[base]\naws_access_key_id = {SOURCE_KEY}\naws_secret_access_key = {SOURCE_SECRET}\n\
+             [keys]\naws_access_key_id = {SOURCE_KEY}\naws_secret_access_key = {SOURCE_SECRET}\n"
+        ),
+    );
+    let cache = sb.path("cache");
+    sb.set("TEMPCREDS_CACHE_DIR", cache.to_str().unwrap());
+    sb
+}
+
+#[test]
+fn console_profile_over_an_hour_with_mfa_is_assumed_directly() {
+    let c = Console::start();
+    let sb = console_profiles(&c);
+    let out = sb.tempcreds(&["console", "admin", "--duration", "8h"]).ok();
+    follow(out.stdout.trim());
+    let log = c.log();
+    assert_eq!(log[0]["SessionDuration"], "28800", "{log:?}");
+    assert_eq!(
+        c.sts_calls(),
+        1,
+        "one AssumeRole with the code, no MFA session"
+    );
+}
+
+#[test]
+fn console_profile_through_the_mfa_session_is_fresh_and_sends_no_session_duration() {
+    let c = Console::start();
+    let sb = console_profiles(&c);
+    sb.tempcreds(&["env", "admin"]).ok();
+    assert_eq!(c.sts_calls(), 2, "MFA session, then the role");
+    for args in [
+        &["console", "--profile", "admin"][..],
+        &["console", "admin", "--duration", "30m"],
+    ] {
+        let out = sb.tempcreds(args).ok();
+        follow(out.stdout.trim());
+    }
+    assert_eq!(
+        c.sts_calls(),
+        4,
+        "the role anew each time, from the cached MFA session"
+    );
+    for entry in c.log() {
+        assert!(entry.get("SessionDuration").is_none(), "chained: {entry}");
+    }
+}
+
+#[test]
+fn console_keys_only_profile_signs_in_as_a_federated_user() {
+    let c = Console::start();
+    let sb = console_profiles(&c);
+    let out = sb.tempcreds(&["console", "keys"]).fails(2);
+    assert!(out.stderr.contains("session policy"), "{}", out.stderr);
+    assert_eq!(c.sts_calls(), 0);
+    let out = sb.tempcreds(&["console", "keys", "--policy", POLICY]).ok();
+    assert!(
+        follow(out.stdout.trim()).starts_with("https://eu-west-1.console.aws.amazon.com/"),
+        "the profile's region"
+    );
+    sb.tempcreds(&[
+        "console",
+        "keys",
+        "--policy",
+        POLICY,
+        "--federated-user",
+        "bob",
+    ])
+    .ok();
+    assert_eq!(c.sts_calls(), 2);
+    let out = sb
+        .tempcreds(&["console", "admin", "--policy", POLICY])
+        .fails(2);
+    assert!(
+        out.stderr
+            .starts_with("error: --policy: only applies to a keys-only profile"),
+        "{}",
+        out.stderr
+    );
+}

@@ -154,8 +154,20 @@ fn no_source_credentials_is_explained() {
     let out = sb
         .tempcreds(&["assume", "-r", ROLE, "-s", "alice"])
         .fails(1);
+    // One error line naming, in words, every source tried; one hint; no Debug text.
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", out.stderr);
     assert!(
-        out.stderr.starts_with("error: no source credentials"),
+        lines[0].starts_with("error: no credentials found: tried the environment"),
+        "{}",
+        out.stderr
+    );
+    for source in ["shared files", "container", "instance metadata"] {
+        assert!(lines[0].contains(source), "{source}: {}", out.stderr);
+    }
+    assert!(lines.iter().all(|l| l.len() <= 200), "{}", out.stderr);
+    assert!(
+        !out.stderr.contains("Error {") && !out.stderr.contains("(\""),
         "{}",
         out.stderr
     );
@@ -174,7 +186,7 @@ fn no_source_credentials_is_explained() {
             "--source-profile",
             "nope",
         ])
-        .fails(1);
+        .fails(2);
     assert!(out.stderr.contains("profile \"nope\""), "{}", out.stderr);
 }
 

@@ -6,6 +6,7 @@
 
 mod console;
 mod console_rules;
+mod engine;
 mod errors;
 mod ini_oracle;
 mod killed;

@@ -6,7 +6,7 @@ use crate::support::*;
 
 pub(crate) const MFA: &str = "arn:aws:iam::123456789012:mfa/alice";
 
-fn profiles(moto: &Moto) -> Sandbox {
+pub(crate) fn profiles(moto: &Moto) -> Sandbox {
     profiles_at(&moto.url)
 }
 
@@ -188,11 +188,11 @@ fn exec_scrubs_the_environment_passes_the_exit_code_and_refuses_to_nest() {
         "--",
         "bash",
         "-c",
-        "echo \"[$AWS_PROFILE][$TEMPCREDS_PROFILE][${AWS_SESSION_TOKEN:0:4}]\"; exit 7",
+        "echo \"[$AWS_PROFILE][$TEMPCREDS_EXEC_PROFILE][${AWS_SESSION_TOKEN:0:4}]\"; exit 7",
     ]);
     assert_eq!(out.code, 7, "{}", out.stderr);
     assert_eq!(out.stdout.trim(), "[][lab1][FQoG]");
-    sb.set("TEMPCREDS_PROFILE", "outer");
+    sb.set("TEMPCREDS_EXEC_PROFILE", "outer");
     let out = sb.tempcreds(&["exec", "lab2", "--", "true"]).fails(2);
     assert!(
         out.stderr

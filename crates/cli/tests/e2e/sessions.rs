@@ -259,9 +259,21 @@ fn env_of_a_profile_is_evaluated_by_bash_and_fish() {
     let check = "aws sts get-caller-identity --output json";
     let bash = sb.shell(
         "bash",
-        &format!("eval \"$({bin} env lab1)\" && [ \"$TEMPCREDS_PROFILE\" = lab1 ] && {check}"),
+        &format!("eval \"$({bin} env lab1)\" && [ -z \"$TEMPCREDS_EXEC_PROFILE\" ] && {check}"),
     );
     assert_eq!(bash.ok().json()["Arn"], LAB1);
+    // A shell that evaluated `env` is not inside `exec`: exec of another profile runs.
+    let nested = sb.shell(
+        "bash",
+        &format!("eval \"$({bin} env lab1)\" && {bin} exec lab2 -- {check}"),
+    );
+    assert!(
+        nested.ok().json()["Arn"]
+            .as_str()
+            .unwrap()
+            .contains("assumed-role/Lab2/"),
+        "exec after env"
+    );
     let fish = sb.shell(
         "fish",
         &format!("{bin} env lab1 --shell fish | source; and test \"$AWS_REGION\" = eu-west-1; and {check}"),

@@ -3,7 +3,7 @@
 //! binary, the AWS CLI and boto3 from the project's pinned virtualenv.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
 pub use tempcreds_testkit::{Console, Moto, fakes_dir, free_port, http_get, venv};
@@ -225,9 +225,14 @@ impl Run {
     }
 }
 
-impl Console {
+/// A sandbox pointed at a server of the testkit.
+pub trait Sandboxed {
+    fn sandbox(&self) -> Sandbox;
+}
+
+impl Sandboxed for Console {
     /// A sandbox whose STS endpoint and federation endpoint are the fake.
-    pub fn sandbox(&self) -> Sandbox {
+    fn sandbox(&self) -> Sandbox {
         let mut sb = Sandbox::new(&self.url);
         sb.set(
             "TEMPCREDS_FEDERATION_ENDPOINT",

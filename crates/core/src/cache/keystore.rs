@@ -187,7 +187,7 @@ mod keyring {
             what,
             std::path::Path::new("kernel keyring @u"),
             std::io::Error::other(format!(
-                "{e:?} (set TEMPCREDS_KEY_STORE=file to use a key file)"
+                "{e} (set TEMPCREDS_KEY_STORE=file to use a key file)"
             )),
         )
     }

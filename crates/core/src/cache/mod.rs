@@ -26,6 +26,7 @@ pub use keystore::KeyStore;
 
 use crate::awsfile::paths::home;
 use crate::awsfile::{remove_file_if_exists, replace_file};
+use crate::engine::Issued;
 use crate::env::Env;
 use crate::{Credentials, Error, Origin};
 
@@ -61,6 +62,10 @@ struct Payload {
     session_token: Option<String>,
     expiration: String,
     origin: String,
+    /// What AssumeRole returned for role credentials (entries written before it was kept
+    /// have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    assumed_role_arn: Option<String>,
 }
 
 /// One cached entry, as `list` shows it (no secret).
@@ -109,6 +114,11 @@ impl Cache {
     /// The cached credentials for `key`, if present, intact, and valid for more than the
     /// refresh margin at `now`. A damaged entry is removed.
     pub fn get(&self, key: &CacheKey, now: OffsetDateTime) -> Option<Credentials> {
+        self.get_issued(key, now).map(|i| i.credentials)
+    }
+
+    /// As `get`, with the assumed-role ARN recorded beside the credentials.
+    pub fn get_issued(&self, key: &CacheKey, now: OffsetDateTime) -> Option<Issued> {
         let path = self.path(key);
         let bytes = std::fs::read(&path).ok()?;
         let Some(p) = self.decode(&bytes, &key.id()) else {
@@ -116,17 +126,33 @@ impl Cache {
             let _ = std::fs::remove_file(&path);
             return None;
         };
+        let assumed_role_arn = p.assumed_role_arn.clone();
         let creds = to_credentials(p)?;
         let exp = creds.expiration?;
         if exp - now <= REFRESH_MARGIN {
             tracing::info!(file = %path.display(), "cache entry expires within 5 minutes: refreshing");
             return None;
         }
-        Some(creds)
+        Some(Issued {
+            credentials: creds,
+            assumed_role_arn,
+        })
     }
 
     /// Stores credentials (they must carry an expiration) under `key`.
     pub fn put(&self, key: &CacheKey, creds: &Credentials) -> Result<(), Error> {
+        self.put_issued(
+            key,
+            &Issued {
+                credentials: creds.clone(),
+                assumed_role_arn: None,
+            },
+        )
+    }
+
+    /// As `put`, keeping the assumed-role ARN.
+    pub fn put_issued(&self, key: &CacheKey, issued: &Issued) -> Result<(), Error> {
+        let creds = &issued.credentials;
         let Some(expiration) = creds.expiration_rfc3339() else {
             return Ok(()); // never cache what does not expire
         };
@@ -137,6 +163,7 @@ impl Cache {
             session_token: creds.token().map(str::to_owned),
             expiration,
             origin: origin_name(creds.origin).to_owned(),
+            assumed_role_arn: issued.assumed_role_arn.clone(),
         };
         let plain = serde_json::to_vec(&payload)
             .map_err(|e| Error::file("encode", &self.path(key), std::io::Error::other(e)))?;

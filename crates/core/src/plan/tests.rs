@@ -1,6 +1,7 @@
-//! Resolution is pure: every case here is inputs in, plan or error out.
+//! Resolution is pure: every case here is inputs in, chain or error out.
 
 use super::*;
+use crate::region::RegionSource;
 
 fn req(role: &str) -> AssumeRequest {
     AssumeRequest {
@@ -11,14 +12,38 @@ fn req(role: &str) -> AssumeRequest {
 }
 const ROLE: &str = "arn:aws:iam::123456789012:role/Lab";
 
+fn files(config: &str) -> Files {
+    Files {
+        config: config.to_owned(),
+        credentials: String::new(),
+    }
+}
+
+fn plan(r: &AssumeRequest, env: &Env, config: &str) -> FlagsPlan {
+    assume(r, env, &files(config), 0).unwrap()
+}
+
+/// The field a refusal names.
+fn refused(r: &AssumeRequest, env: &Env, config: &str) -> Invalid {
+    match assume(r, env, &files(config), 0) {
+        Err(Error::Invalid(i)) => i,
+        other => panic!("wanted a refusal, got {other:?}"),
+    }
+}
+
 #[test]
 fn minimal_plan_uses_partition_default_region_and_no_duration() {
-    let p = assume(&req(ROLE), &Env::default(), None, 0).unwrap();
-    assert_eq!(p.source.region, "us-east-1");
-    assert_eq!(p.region_source, RegionSource::PartitionDefault);
-    assert_eq!(p.known_region(), None);
-    assert_eq!(p.input.duration_seconds, None);
-    assert_eq!(p.input.session_name, "alice");
+    let p = plan(&req(ROLE), &Env::default(), "");
+    assert_eq!(p.region.name, "us-east-1");
+    assert_eq!(p.region.source, RegionSource::PartitionDefault);
+    assert_eq!(p.region.known(), None);
+    assert_eq!(p.role().duration_seconds, None);
+    assert_eq!(p.session_name(), "alice");
+    assert_eq!(
+        p.chain.source,
+        Source::Sdk(SdkSource::DefaultChain { profile: None }),
+        "no profile at all: the SDK's chain (container, instance metadata)"
+    );
 }
 
 #[test]
@@ -27,60 +52,34 @@ fn default_session_name_is_valid() {
         session_name: None,
         ..req(ROLE)
     };
-    let p = assume(&r, &Env::default(), None, 1_790_000_000).unwrap();
-    assert_eq!(p.input.session_name, "tempcreds-1790000000");
-    assert!(rules::session_name("-s", &p.input.session_name).is_ok());
+    let p = assume(&r, &Env::default(), &Files::default(), 1_790_000_000).unwrap();
+    assert_eq!(p.session_name(), "tempcreds-1790000000");
+    assert!(rules::session_name("-s", p.session_name()).is_ok());
 }
 
 #[test]
 fn region_precedence_flag_env_default_env_profile() {
     let cfg = "[default]\nregion = eu-west-1\n[profile lab]\nregion = eu-north-1\n";
     let env = Env::from_pairs([("AWS_DEFAULT_REGION", "eu-west-2")]);
-    let p = assume(&req(ROLE), &env, Some(cfg), 0).unwrap();
+    let p = plan(&req(ROLE), &env, cfg);
     assert_eq!(
-        (p.source.region.as_str(), p.region_source),
+        (p.region.name.as_str(), p.region.source),
         ("eu-west-2", RegionSource::Env("AWS_DEFAULT_REGION"))
     );
     let env2 = Env::from_pairs([
         ("AWS_DEFAULT_REGION", "eu-west-2"),
         ("AWS_REGION", "eu-west-3"),
     ]);
-    assert_eq!(
-        assume(&req(ROLE), &env2, Some(cfg), 0)
-            .unwrap()
-            .source
-            .region,
-        "eu-west-3"
-    );
+    assert_eq!(plan(&req(ROLE), &env2, cfg).region.name, "eu-west-3");
     let r = AssumeRequest {
         region: Some("ap-south-1".into()),
         ..req(ROLE)
     };
-    assert_eq!(
-        assume(&r, &env2, Some(cfg), 0).unwrap().known_region(),
-        Some("ap-south-1")
-    );
-    let p = assume(&req(ROLE), &Env::default(), Some(cfg), 0).unwrap();
-    assert_eq!(p.region_source, RegionSource::Profile("default".into()));
-    let r = AssumeRequest {
-        source_profile: Some("lab".into()),
-        ..req(ROLE)
-    };
-    assert_eq!(
-        assume(&r, &Env::default(), Some(cfg), 0)
-            .unwrap()
-            .source
-            .region,
-        "eu-north-1"
-    );
+    assert_eq!(plan(&r, &env2, cfg).region.known(), Some("ap-south-1"));
+    let p = plan(&req(ROLE), &Env::default(), cfg);
+    assert_eq!(p.region.source, RegionSource::Profile("default".into()));
     let env3 = Env::from_pairs([("AWS_PROFILE", "lab")]);
-    assert_eq!(
-        assume(&req(ROLE), &env3, Some(cfg), 0)
-            .unwrap()
-            .source
-            .region,
-        "eu-north-1"
-    );
+    assert_eq!(plan(&req(ROLE), &env3, cfg).region.name, "eu-north-1");
 }
 
 #[test]
@@ -89,72 +88,64 @@ fn partitions_must_agree() {
         region: Some("cn-north-1".into()),
         ..req(ROLE)
     };
-    let e = assume(&r, &Env::default(), None, 0).unwrap_err();
+    let e = refused(&r, &Env::default(), "");
     assert_eq!(e.flag, "--region");
     assert!(e.rule.contains("partition aws-cn"), "{e}");
     let cn = req("arn:aws-cn:iam::123456789012:role/Lab");
-    assert_eq!(
-        assume(&cn, &Env::default(), None, 0).unwrap().source.region,
-        "cn-north-1"
-    );
+    assert_eq!(plan(&cn, &Env::default(), "").region.name, "cn-north-1");
     let env = Env::from_pairs([("AWS_REGION", "us-gov-west-1")]);
-    assert_eq!(assume(&cn, &env, None, 0).unwrap_err().flag, "AWS_REGION");
+    assert_eq!(refused(&cn, &env, "").flag, "AWS_REGION");
 }
 
 #[test]
-fn bad_region_names_the_variable() {
+fn bad_region_names_where_it_came_from() {
     let env = Env::from_pairs([("AWS_REGION", "Frankfurt")]);
-    assert_eq!(
-        assume(&req(ROLE), &env, None, 0).unwrap_err().flag,
-        "AWS_REGION"
-    );
+    assert_eq!(refused(&req(ROLE), &env, "").flag, "AWS_REGION");
     let cfg = "[default]\nregion = eu west\n";
-    assert!(
-        assume(&req(ROLE), &Env::default(), Some(cfg), 0)
-            .unwrap_err()
-            .flag
-            .contains("config file")
-    );
-}
-
-#[test]
-fn mfa_code_needs_serial_and_serial_alone_prompts() {
-    let r = AssumeRequest {
-        mfa_code: Some("123456".into()),
-        ..req(ROLE)
-    };
     assert_eq!(
-        assume(&r, &Env::default(), None, 0).unwrap_err().flag,
-        "--mfa-code"
+        refused(&req(ROLE), &Env::default(), cfg).flag,
+        "region (profile default)"
     );
-    let serial = "arn:aws:iam::123456789012:mfa/alice";
-    let r = AssumeRequest {
-        mfa_serial: Some(serial.into()),
-        ..req(ROLE)
-    };
-    let p = assume(&r, &Env::default(), None, 0).unwrap();
-    assert_eq!(p.mfa_prompt.as_deref(), Some(serial));
-    assert!(p.input.mfa.is_none());
-    let r = AssumeRequest {
-        mfa_serial: Some(serial.into()),
-        mfa_code: Some("123456".into()),
-        ..req(ROLE)
-    };
-    let p = assume(&r, &Env::default(), None, 0).unwrap();
-    assert!(p.mfa_prompt.is_none());
-    assert_eq!(p.input.mfa.unwrap().code, "123456");
 }
 
 #[test]
-fn chaining_cap_applies_after_source_is_known() {
+fn mfa_code_needs_serial() {
     let r = AssumeRequest {
-        duration: Some("2h".into()),
+        mfa_code: Some("123456".into()),
         ..req(ROLE)
     };
-    let p = assume(&r, &Env::default(), None, 0).unwrap();
-    assert_eq!(p.input.duration_seconds, Some(7200));
-    assert!(p.check_chaining(false).is_ok());
-    assert_eq!(p.check_chaining(true).unwrap_err().flag, "--duration");
+    assert_eq!(refused(&r, &Env::default(), "").flag, "--mfa-code");
+    let r = AssumeRequest {
+        mfa_serial: Some("arn:aws:iam::123456789012:mfa/alice".into()),
+        mfa_code: Some("12345".into()),
+        ..req(ROLE)
+    };
+    assert_eq!(refused(&r, &Env::default(), "").flag, "--mfa-code");
+}
+
+#[test]
+fn the_source_profiles_mfa_process_gives_the_code_for_mfa_serial() {
+    let serial = "arn:aws:iam::123456789012:mfa/alice";
+    let f = Files {
+        config: "[profile base]\nmfa_process = pass otp\n".into(),
+        credentials: "[base]\naws_access_key_id = AKIA\naws_secret_access_key = s\n".into(),
+    };
+    let r = AssumeRequest {
+        mfa_serial: Some(serial.into()),
+        source_profile: Some("base".into()),
+        ..req(ROLE)
+    };
+    let p = assume(&r, &Env::default(), &f, 0).unwrap();
+    let mfa = p.role().mfa.clone().expect("device");
+    assert_eq!(mfa.serial, serial);
+    assert_eq!(mfa.process, Some(ShellCommand::new("pass otp")));
+    assert_eq!(
+        p.chain.source,
+        Source::StaticKeys {
+            profile: "base".into(),
+            temporary: false
+        }
+    );
 }
 
 #[test]
@@ -163,8 +154,47 @@ fn policy_flag_is_named_in_errors() {
         policy: Some(("--policy-file", "{oops".into())),
         ..req(ROLE)
     };
+    assert_eq!(refused(&r, &Env::default(), "").flag, "--policy-file");
+}
+
+#[test]
+fn the_callers_own_credentials_follow_botocore() {
+    let keys = "[default]\naws_access_key_id = AKIA\naws_secret_access_key = s\n";
+    let f = Files {
+        config: "[profile sso]\nsso_session = corp\n".into(),
+        credentials: keys.into(),
+    };
+    let env_keys = Env::from_pairs([("AWS_ACCESS_KEY_ID", "A"), ("AWS_SECRET_ACCESS_KEY", "B")]);
     assert_eq!(
-        assume(&r, &Env::default(), None, 0).unwrap_err().flag,
-        "--policy-file"
+        source_chain(None, &env_keys, &f).unwrap().source,
+        Source::Environment,
+        "the environment's keys first"
+    );
+    assert!(
+        matches!(
+            source_chain(Some("default"), &env_keys, &f).unwrap().source,
+            Source::StaticKeys { .. }
+        ),
+        "a named profile ignores them"
+    );
+    assert!(matches!(
+        source_chain(None, &Env::default(), &f).unwrap().source,
+        Source::StaticKeys { .. }
+    ));
+    let sso = Env::from_pairs([("AWS_PROFILE", "sso")]);
+    assert_eq!(
+        source_chain(None, &sso, &f).unwrap().source,
+        Source::Sdk(SdkSource::DefaultChain {
+            profile: Some("sso".into())
+        }),
+        "what tempcreds does not resolve, the SDK does"
+    );
+    let missing = Env::from_pairs([("AWS_PROFILE", "nope")]);
+    assert!(source_chain(None, &missing, &f).is_err());
+    assert_eq!(
+        source_chain(None, &Env::default(), &Files::default())
+            .unwrap()
+            .source,
+        Source::Sdk(SdkSource::DefaultChain { profile: None })
     );
 }

@@ -1,6 +1,6 @@
-//! Profiles from `~/.aws/config` and `~/.aws/credentials`, typed, and their resolution into a
-//! plan of STS calls (`resolve`). Pure: the files' texts and the environment in, a plan or
-//! an error naming the chain out.
+//! Profiles from `~/.aws/config` and `~/.aws/credentials`, typed, and their resolution into
+//! the engine's chain (`resolve`). Pure: the files' texts and the environment in, a chain or
+//! an error naming the profiles out.
 
 mod resolve;
 #[cfg(test)]
@@ -8,7 +8,7 @@ mod tests;
 
 use std::collections::BTreeMap;
 
-pub use resolve::{Plan, ResolveError, Source, Step, resolve};
+pub use resolve::{ResolveError, resolve};
 
 use crate::awsfile::ProfileSet;
 use crate::env::Env;
@@ -33,6 +33,7 @@ pub struct Profile {
     pub duration_seconds: Option<String>,
     pub region: Option<String>,
     pub credential_process: Option<String>,
+    pub credential_source: Option<String>,
     pub mfa_process: Option<String>,
     pub access_key_id: Option<String>,
     /// Only whether a secret is there: the value stays in the file until it is used.
@@ -66,6 +67,7 @@ impl Profiles {
                     duration_seconds: v("duration_seconds"),
                     region: v("region"),
                     credential_process: v("credential_process"),
+                    credential_source: v("credential_source"),
                     mfa_process: v("mfa_process"),
                     access_key_id: v("aws_access_key_id"),
                     has_secret: props.get("aws_secret_access_key").is_some(),

@@ -1,63 +1,18 @@
-//! A profile name → the plan of STS calls that yields its credentials. Pure; every setting is
+//! A profile name → the typed chain that yields its credentials. Pure; every setting is
 //! checked against `rules` here, so errors name the profile and key before anything runs.
-
-use std::fmt;
+//!
+//! Precedence, as botocore (`AssumeRoleProvider`) and the Rust SDK (`profile::credentials::
+//! repr`) resolve it: in the profile asked for, `role_arn` wins over static keys; after the
+//! first link, a source profile's static keys win over its `role_arn`; `source_profile`
+//! naming the profile itself uses its own keys; `role_arn` takes its first credentials from
+//! `source_profile` or `credential_source`, never both.
 
 use super::{Profile, Profiles};
+use crate::engine::{
+    Chain, MfaDevice, OverChainingCap, ProfileRegion, RoleExtras, RoleStep, SdkSource, SessionStep,
+    ShellCommand, Source, Step,
+};
 use crate::rules::{self, CHAINED_MAX_SECONDS, Invalid};
-
-/// Where the first credentials of a chain come from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
-    /// `aws_access_key_id`/`aws_secret_access_key` of a profile; `temporary` when it also
-    /// holds a session token.
-    StaticKeys { profile: String, temporary: bool },
-    /// A profile's `credential_process` (its credentials are treated as temporary).
-    Process { profile: String, command: String },
-}
-
-impl Source {
-    fn temporary(&self) -> bool {
-        match self {
-            Source::StaticKeys { temporary, .. } => *temporary,
-            Source::Process { .. } => true,
-        }
-    }
-}
-
-/// One STS call of a plan, in execution order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
-    /// GetSessionToken with MFA from long-term keys: the MFA session that every role naming
-    /// the same source and device shares (cached).
-    SessionToken {
-        mfa_serial: String,
-        mfa_process: Option<String>,
-        /// Set by `session --duration`; profiles leave it to STS (12 h).
-        duration_seconds: Option<u32>,
-    },
-    AssumeRole {
-        profile: String,
-        role_arn: String,
-        session_name: Option<String>,
-        external_id: Option<String>,
-        /// MFA sent with this AssumeRole itself (not through a session token).
-        mfa_serial: Option<String>,
-        mfa_process: Option<String>,
-        duration_seconds: Option<u32>,
-    },
-}
-
-/// What `resolve` returns.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Plan {
-    /// The profiles visited, from the one asked for to the source.
-    pub chain: Vec<String>,
-    pub source: Source,
-    pub steps: Vec<Step>,
-    /// The first `region` along the chain, from the profile asked for down to the source.
-    pub region: Option<String>,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ResolveError {
@@ -94,17 +49,42 @@ fn key(profile: &str, key: &str) -> String {
     format!("{key} (profile {profile})")
 }
 
-/// Follows `source_profile` from `name` to a profile with keys or a credential process,
-/// then lays out the STS calls. `duration` overrides the top profile's `duration_seconds`.
+/// `credential_source`'s three values (botocore's `VALID_CREDENTIAL_SOURCES`; exact case).
+fn credential_source(p: &Profile, value: &str) -> Result<Source, Invalid> {
+    match value {
+        "Environment" => Ok(Source::Environment),
+        "Ec2InstanceMetadata" => Ok(Source::Sdk(SdkSource::Ec2InstanceMetadata)),
+        "EcsContainer" => Ok(Source::Sdk(SdkSource::EcsContainer)),
+        other => Err(Invalid::new(
+            &key(&p.name, "credential_source"),
+            format!("must be Environment, Ec2InstanceMetadata or EcsContainer (got \"{other}\")"),
+        )),
+    }
+}
+
+fn static_keys(p: &Profile) -> Source {
+    Source::StaticKeys {
+        profile: p.name.clone(),
+        temporary: p.has_session_token,
+    }
+}
+
+/// Follows the profiles from `name` to the source, then lays out the STS calls. `duration`
+/// overrides the top profile's `duration_seconds`.
 pub fn resolve(
     profiles: &Profiles,
     name: &str,
     duration: Option<u32>,
-) -> Result<Plan, ResolveError> {
+) -> Result<Chain, ResolveError> {
     let mut chain = vec![name.to_owned()];
     let mut roles: Vec<&Profile> = Vec::new();
-    let mut region = None;
+    let mut region: Option<ProfileRegion> = None;
     let mut current = name.to_owned();
+    let no_credentials = |profile: &str, why, chain: &[String]| ResolveError::NoCredentials {
+        profile: profile.to_owned(),
+        why,
+        chain: chain.to_vec(),
+    };
     let source = loop {
         let p = profiles
             .get(&current)
@@ -112,25 +92,33 @@ pub fn resolve(
                 name: current.clone(),
                 chain: chain.clone(),
             })?;
-        region = region.or_else(|| p.region.clone());
+        if region.is_none() {
+            region = p.region.clone().map(|r| ProfileRegion {
+                profile: p.name.clone(),
+                region: r,
+            });
+        }
         let has_keys = p.access_key_id.is_some() && p.has_secret;
-        match (&p.role_arn, &p.source_profile) {
-            (Some(_), Some(src)) if *src == current => {
-                // A role profile that names itself as source uses its own keys (botocore).
+        if has_keys && !roles.is_empty() {
+            break static_keys(p);
+        }
+        match (&p.role_arn, &p.source_profile, &p.credential_source) {
+            (Some(_), Some(_), Some(_)) => {
+                return Err(Invalid::new(
+                    &key(&p.name, "credential_source"),
+                    "cannot be set together with source_profile: a role takes its first credentials from one of them",
+                )
+                .into());
+            }
+            (Some(_), Some(src), None) if *src == current => {
                 roles.push(p);
                 if !has_keys {
-                    return Err(ResolveError::NoCredentials {
-                        profile: current,
-                        why: "it is its own source_profile but holds no keys",
-                        chain,
-                    });
+                    let why = "it is its own source_profile but holds no keys";
+                    return Err(no_credentials(&current, why, &chain));
                 }
-                break Source::StaticKeys {
-                    profile: current,
-                    temporary: p.has_session_token,
-                };
+                break static_keys(p);
             }
-            (Some(_), Some(src)) => {
+            (Some(_), Some(src), None) => {
                 roles.push(p);
                 let looped = chain.contains(src);
                 chain.push(src.clone());
@@ -139,43 +127,48 @@ pub fn resolve(
                 }
                 current = src.clone();
             }
-            (Some(_), None) => {
-                return Err(ResolveError::NoCredentials {
-                    profile: current,
-                    why: "role_arn without source_profile (credential_source is not supported)",
-                    chain,
-                });
+            (Some(_), None, Some(cs)) => {
+                roles.push(p);
+                break credential_source(p, cs)?;
             }
-            (None, _) if has_keys => {
-                break Source::StaticKeys {
-                    profile: current,
-                    temporary: p.has_session_token,
-                };
+            (Some(_), None, None) => {
+                let why = "role_arn needs source_profile or credential_source";
+                return Err(no_credentials(&current, why, &chain));
             }
-            (None, _) => match &p.credential_process {
+            (None, _, _) if has_keys => break static_keys(p),
+            (None, _, _) => match &p.credential_process {
                 Some(cmd) => {
                     break Source::Process {
                         profile: current,
-                        command: cmd.clone(),
+                        command: ShellCommand::new(cmd.clone()),
                     };
                 }
                 None => {
-                    return Err(ResolveError::NoCredentials {
-                        profile: current,
-                        why: "no aws_access_key_id/aws_secret_access_key and no credential_process",
-                        chain,
-                    });
+                    let why =
+                        "no aws_access_key_id/aws_secret_access_key and no credential_process";
+                    return Err(no_credentials(&current, why, &chain));
                 }
             },
         }
     };
     let steps = steps(profiles, &source, &roles, duration)?;
-    Ok(Plan {
-        chain,
+    Ok(Chain {
+        profiles: chain,
         source,
         steps,
         region,
     })
+}
+
+fn device(p: &Profile) -> Result<Option<MfaDevice>, Invalid> {
+    let Some(serial) = &p.mfa_serial else {
+        return Ok(None);
+    };
+    rules::mfa_serial(&key(&p.name, "mfa_serial"), serial)?;
+    Ok(Some(MfaDevice {
+        serial: serial.clone(),
+        process: p.mfa_process.clone().map(ShellCommand::new),
+    }))
 }
 
 /// The STS calls, innermost role first. The rule that matters (ARCHITECTURE.md, role chaining):
@@ -189,30 +182,29 @@ fn steps(
     duration: Option<u32>,
 ) -> Result<Vec<Step>, Invalid> {
     let mut steps = Vec::new();
-    let source_profile = match source {
-        Source::StaticKeys { profile, .. } | Source::Process { profile, .. } => profile.as_str(),
-    };
-    let mut temporary = source.temporary();
+    let mut temporary = !source.long_term();
     if roles.is_empty() {
         // A plain keys profile with mfa_serial: an MFA session of its own (`tempcreds session`).
-        if let Some(p) = profiles
-            .get(source_profile)
-            .filter(|p| p.mfa_serial.is_some() && !temporary)
+        let own = source.profile().and_then(|name| profiles.get(name));
+        if let Some(mfa) = own
+            .filter(|_| !temporary)
+            .map(device)
+            .transpose()?
+            .flatten()
         {
-            let serial = p.mfa_serial.clone().unwrap_or_default();
-            rules::mfa_serial(&key(&p.name, "mfa_serial"), &serial)?;
-            steps.push(Step::SessionToken {
-                mfa_serial: serial,
-                mfa_process: p.mfa_process.clone(),
+            steps.push(Step::SessionToken(SessionStep {
+                mfa,
                 duration_seconds: None,
-            });
+            }));
         }
         return Ok(steps);
     }
     for (i, p) in roles.iter().rev().enumerate() {
         let top = i == roles.len() - 1;
-        let role_arn = p.role_arn.clone().unwrap_or_default();
-        rules::role_arn(&key(&p.name, "role_arn"), &role_arn)?;
+        let role_arn = rules::role_arn(
+            &key(&p.name, "role_arn"),
+            p.role_arn.as_deref().unwrap_or_default(),
+        )?;
         if let Some(x) = &p.external_id {
             rules::external_id(&key(&p.name, "external_id"), x)?;
         }
@@ -228,107 +220,43 @@ fn steps(
             )?),
             (None, None) => None,
         };
-        if let Some(serial) = &p.mfa_serial {
-            rules::mfa_serial(&key(&p.name, "mfa_serial"), serial)?;
-        }
+        let mut mfa = device(p)?;
         let long = secs.unwrap_or(rules::ASSUME_ROLE_DEFAULT_SECONDS) > CHAINED_MAX_SECONDS;
-        let mut mfa_here = p.mfa_serial.clone();
-        if let (Some(serial), false, false) = (&p.mfa_serial, temporary, long) {
+        if let (Some(d), false, false) = (&mfa, temporary, long) {
             // Share one MFA session per source and device instead of prompting per role.
-            steps.push(Step::SessionToken {
-                mfa_serial: serial.clone(),
-                mfa_process: p.mfa_process.clone(),
+            steps.push(Step::SessionToken(SessionStep {
+                mfa: d.clone(),
                 duration_seconds: None,
-            });
+            }));
             temporary = true;
-            mfa_here = None;
+            mfa = None;
         }
         if temporary && long {
+            let via = match (i, source) {
+                (0, Source::StaticKeys { profile, .. } | Source::Process { profile, .. }) => {
+                    format!("profile {profile}")
+                }
+                (0, _) => "credential_source".to_owned(),
+                _ => "another role".to_owned(),
+            };
             return Err(Invalid::new(
                 &key(&p.name, "duration_seconds"),
                 format!(
-                    "must be at most 3600: this role is assumed with temporary credentials (role chaining, via {}), which STS limits to one hour",
-                    if i == 0 {
-                        format!("profile {source_profile}")
-                    } else {
-                        "another role".to_owned()
-                    }
+                    "must be at most 3600: this role is assumed with temporary credentials (role chaining, via {via}), which STS limits to one hour"
                 ),
             ));
         }
-        steps.push(Step::AssumeRole {
-            profile: p.name.clone(),
+        steps.push(Step::AssumeRole(RoleStep {
+            profile: Some(p.name.clone()),
             role_arn,
             session_name: p.role_session_name.clone(),
             external_id: p.external_id.clone(),
-            mfa_process: mfa_here.as_ref().and(p.mfa_process.clone()),
-            mfa_serial: mfa_here,
+            mfa,
             duration_seconds: secs,
-        });
+            over_cap: OverChainingCap::Refuse,
+            extras: RoleExtras::default(),
+        }));
         temporary = true;
     }
     Ok(steps)
-}
-
-impl fmt::Display for Plan {
-    /// A stable text form, used by the fixture tests and `-v`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "chain: {}", self.chain.join(" -> "))?;
-        match &self.source {
-            Source::StaticKeys { profile, temporary } => writeln!(
-                f,
-                "source: keys of profile {profile} ({})",
-                if *temporary { "temporary" } else { "long-term" }
-            )?,
-            Source::Process { profile, command } => writeln!(
-                f,
-                "source: credential_process of profile {profile}: {command}"
-            )?,
-        }
-        for (i, s) in self.steps.iter().enumerate() {
-            match s {
-                Step::SessionToken {
-                    mfa_serial,
-                    mfa_process,
-                    duration_seconds,
-                } => writeln!(
-                    f,
-                    "{}. GetSessionToken mfa={mfa_serial}{}{}",
-                    i + 1,
-                    mfa_process
-                        .as_ref()
-                        .map(|p| format!(" mfa_process={p}"))
-                        .unwrap_or_default(),
-                    duration_seconds
-                        .map(|d| format!(" duration={d}"))
-                        .unwrap_or_default()
-                )?,
-                Step::AssumeRole {
-                    profile,
-                    role_arn,
-                    session_name,
-                    external_id,
-                    mfa_serial,
-                    duration_seconds,
-                    ..
-                } => {
-                    write!(f, "{}. AssumeRole {role_arn} (profile {profile})", i + 1)?;
-                    if let Some(d) = duration_seconds {
-                        write!(f, " duration={d}")?;
-                    }
-                    if let Some(m) = mfa_serial {
-                        write!(f, " mfa={m}")?;
-                    }
-                    if let Some(x) = external_id {
-                        write!(f, " external_id={x}")?;
-                    }
-                    if let Some(n) = session_name {
-                        write!(f, " session_name={n}")?;
-                    }
-                    writeln!(f)?;
-                }
-            }
-        }
-        writeln!(f, "region: {}", self.region.as_deref().unwrap_or("(none)"))
-    }
 }

@@ -79,6 +79,6 @@ fn five_thousand_profiles_resolve() {
         "[base]\naws_access_key_id = AKIA\naws_secret_access_key = s\n",
     );
     let plan = resolve(&p, "p4999", None).expect("plan");
-    assert_eq!(plan.chain, ["p4999", "base"]);
+    assert_eq!(plan.profiles, ["p4999", "base"]);
     assert_eq!(plan.steps.len(), 1);
 }

@@ -5,7 +5,7 @@
 use std::error::Error as StdError;
 
 use aws_credential_types::provider::error::CredentialsError;
-use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::Error;
@@ -26,7 +26,7 @@ pub(crate) struct Context<'a> {
 pub(crate) fn from_sdk<E, R>(err: SdkError<E, R>, ctx: &Context<'_>) -> Error
 where
     E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
-    R: std::fmt::Debug + RawBody,
+    R: std::fmt::Debug + RawBody + 'static,
 {
     let scrub = |s: &str| scrub(s, ctx.secrets.iter().map(|x| x.expose_secret()));
     match &err {
@@ -73,7 +73,7 @@ where
                     "{} {} {what}: {}",
                     ctx.service,
                     ctx.operation,
-                    DisplayErrorContext(&err)
+                    causes(&err, 2)
                 )),
                 hint: Some(network_hint(ctx.region)),
             }
@@ -83,7 +83,7 @@ where
                 "{} {} failed: {}",
                 ctx.service,
                 ctx.operation,
-                DisplayErrorContext(&err)
+                causes(&err, 3)
             )),
             hint: None,
         },
@@ -156,21 +156,77 @@ fn iam_hint(code: &str, message: &str) -> Option<String> {
     Some(h.to_owned())
 }
 
-/// The error for a chain that found no source credentials (or failed to load them).
-pub(crate) fn no_source_credentials(
-    profile: Option<&str>,
-    err: Option<&CredentialsError>,
-) -> Error {
-    let detail = match err {
-        Some(CredentialsError::CredentialsNotLoaded(_)) | None => "none were found".to_owned(),
-        Some(e) => scrub(&format!("{}", DisplayErrorContext(e)), []),
+/// The innermost `keep` distinct messages of an error's source chain, joined with ": ":
+/// the SDK's outer layers say "dispatch failure" or "io error", the inner ones say what
+/// happened. Display text only (never `Debug`), folded to one line, at most 160 characters.
+pub(crate) fn causes(e: &(dyn StdError + 'static), keep: usize) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = Some(e);
+    while let Some(x) = current {
+        let text = x
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        current = x.source();
+    }
+    let start = parts.len().saturating_sub(keep);
+    let joined = parts[start..].join(": ");
+    match joined.char_indices().nth(160) {
+        Some((i, _)) => format!("{}…", &joined[..i]),
+        None => joined,
+    }
+}
+
+/// What was asked for source credentials, named in words in the error.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Tried<'a> {
+    /// The SDK's default chain, for this profile (None: `AWS_PROFILE` or `default`).
+    DefaultChain(Option<&'a str>),
+    Given,
+    Imds,
+    Ecs,
+}
+
+impl Tried<'_> {
+    fn words(self) -> String {
+        match self {
+            Tried::DefaultChain(p) => format!(
+                "tried the environment, the shared files (profile {}), web identity, the container endpoint and the instance metadata service",
+                p.unwrap_or("AWS_PROFILE or default")
+            ),
+            Tried::Given => "the credentials given were not accepted".to_owned(),
+            Tried::Imds => "tried the EC2 instance metadata service".to_owned(),
+            Tried::Ecs => "tried the container credentials endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI or _RELATIVE_URI)".to_owned(),
+        }
+    }
+}
+
+/// The error for a source that gave no credentials (or failed to load them).
+pub(crate) fn no_source_credentials(tried: Tried<'_>, err: Option<&CredentialsError>) -> Error {
+    let message = match err {
+        Some(CredentialsError::CredentialsNotLoaded(_)) | None => {
+            format!("no credentials found: {}", tried.words())
+        }
+        Some(e) => format!(
+            "could not load the source credentials: {}",
+            scrub(&causes(e, 3), [])
+        ),
     };
-    let hint = match profile {
-        Some(p) => format!("check that profile \"{p}\" exists in AWS_CONFIG_FILE or AWS_SHARED_CREDENTIALS_FILE and holds keys"),
-        None => "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or name a profile with --source-profile or AWS_PROFILE".to_owned(),
+    let hint = match tried {
+        Tried::DefaultChain(Some(p)) => format!(
+            "check that profile \"{p}\" exists in AWS_CONFIG_FILE or AWS_SHARED_CREDENTIALS_FILE and holds keys"
+        ),
+        Tried::DefaultChain(None) => "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or name a profile with --source-profile or AWS_PROFILE".to_owned(),
+        Tried::Given => "check the keys".to_owned(),
+        Tried::Imds => "run on an EC2 instance with a role, or point AWS_EC2_METADATA_SERVICE_ENDPOINT at a metadata service".to_owned(),
+        Tried::Ecs => "run in a container with a task role, or set AWS_CONTAINER_CREDENTIALS_FULL_URI".to_owned(),
     };
     Error::Transport {
-        message: format!("no source credentials: {detail}"),
+        message,
         hint: Some(hint),
     }
 }

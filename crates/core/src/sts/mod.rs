@@ -62,6 +62,9 @@ pub trait Sts {
     /// chaining (at most one hour, and no console SessionDuration).
     fn caller_is_temporary(&self) -> bool;
 
+    /// The credentials this client signs with.
+    fn caller_credentials(&self) -> &Credentials;
+
     fn assume_role(
         &self,
         input: &AssumeRoleInput,
@@ -82,4 +85,41 @@ pub trait Sts {
 
     /// The caller's ARN (`…:assumed-role/…`, `…:federated-user/…`, `…:user/…`).
     fn caller_arn(&self) -> impl Future<Output = Result<String, Error>> + Send;
+}
+
+/// A shared client (the broker's, used by every request).
+impl<S: Sts + Send + Sync> Sts for std::sync::Arc<S> {
+    fn caller_is_temporary(&self) -> bool {
+        (**self).caller_is_temporary()
+    }
+
+    fn caller_credentials(&self) -> &Credentials {
+        (**self).caller_credentials()
+    }
+
+    fn assume_role(
+        &self,
+        input: &AssumeRoleInput,
+    ) -> impl Future<Output = Result<AssumedRole, Error>> + Send {
+        (**self).assume_role(input)
+    }
+
+    fn get_federation_token(
+        &self,
+        input: &FederationInput,
+    ) -> impl Future<Output = Result<Credentials, Error>> + Send {
+        (**self).get_federation_token(input)
+    }
+
+    fn get_session_token(
+        &self,
+        mfa: &Mfa,
+        duration_seconds: Option<u32>,
+    ) -> impl Future<Output = Result<Credentials, Error>> + Send {
+        (**self).get_session_token(mfa, duration_seconds)
+    }
+
+    fn caller_arn(&self) -> impl Future<Output = Result<String, Error>> + Send {
+        (**self).caller_arn()
+    }
 }

@@ -14,8 +14,13 @@ use secrecy::SecretString;
 use time::OffsetDateTime;
 use tracing::{debug, info};
 
-use super::errors::{Context, from_sdk, no_source_credentials};
+use aws_config::ecs::EcsCredentialsProvider;
+use aws_config::imds::credentials::ImdsCredentialsProvider;
+use aws_config::provider_config::ProviderConfig;
+
+use super::errors::{Context, Tried, from_sdk, no_source_credentials};
 use super::{AssumeRoleInput, AssumedRole, FederationInput, Mfa, Sts};
+use crate::engine::SdkSource;
 use crate::{Credentials, Error, Origin};
 
 /// Where the source credentials and the STS endpoint come from.
@@ -25,6 +30,15 @@ pub struct SourceSettings {
     pub region: String,
     /// `--source-profile`; None means the SDK's own choice (`AWS_PROFILE` or `default`).
     pub profile: Option<String>,
+}
+
+/// Which credentials provider the client is built with.
+#[derive(Debug, Clone, Copy)]
+enum Provider<'a> {
+    Default,
+    Given(&'a Credentials),
+    Imds,
+    Ecs,
 }
 
 /// Whether the client keeps the credentials resolved at start or the provider behind them.
@@ -51,7 +65,22 @@ impl SdkSts {
     /// Resolves the source credentials (local: environment, files, or a credential process)
     /// and builds the client. Nothing is sent to STS yet.
     pub async fn connect(settings: &SourceSettings) -> Result<Self, Error> {
-        Self::build(settings, None, Resolve::Once).await
+        Self::build(settings, Provider::Default, Resolve::Once).await
+    }
+
+    /// A client for a source only the SDK resolves (its default chain for a profile, the
+    /// instance metadata service, the container endpoint).
+    pub async fn from_source(region: &str, source: &SdkSource) -> Result<Self, Error> {
+        let (profile, provider) = match source {
+            SdkSource::DefaultChain { profile } => (profile.clone(), Provider::Default),
+            SdkSource::Ec2InstanceMetadata => (None, Provider::Imds),
+            SdkSource::EcsContainer => (None, Provider::Ecs),
+        };
+        let settings = SourceSettings {
+            region: region.to_owned(),
+            profile,
+        };
+        Self::build(&settings, provider, Resolve::Once).await
     }
 
     /// For a long-running service (the broker): the credentials are resolved now, to fail
@@ -59,7 +88,7 @@ impl SdkSts {
     /// that expire (a container or instance role, web identity, SSO, a process) are
     /// fetched again before they do instead of being used past their expiry.
     pub async fn connect_refreshing(settings: &SourceSettings) -> Result<Self, Error> {
-        Self::build(settings, None, Resolve::Refreshing).await
+        Self::build(settings, Provider::Default, Resolve::Refreshing).await
     }
 
     /// A client that signs with these credentials (a step of a profile chain), with the
@@ -69,12 +98,12 @@ impl SdkSts {
             region: region.to_owned(),
             profile: None,
         };
-        Self::build(&settings, Some(creds), Resolve::Once).await
+        Self::build(&settings, Provider::Given(creds), Resolve::Once).await
     }
 
     async fn build(
         settings: &SourceSettings,
-        given: Option<&Credentials>,
+        provider: Provider<'_>,
         resolve: Resolve,
     ) -> Result<Self, Error> {
         let timeouts = TimeoutConfig::builder()
@@ -84,34 +113,61 @@ impl SdkSts {
             .operation_timeout(Duration::from_secs(60))
             .build();
         let plain_http = super::http::sts_endpoint_is_plain_http(|k| std::env::var(k).ok());
+        let http = if plain_http {
+            super::http::plain_http_client()
+        } else {
+            super::http::client()
+        };
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new(settings.region.clone()))
-            .http_client(if plain_http {
-                super::http::plain_http_client()
-            } else {
-                super::http::client()
-            })
+            .http_client(http.clone())
             .timeout_config(timeouts);
         if let Some(p) = &settings.profile {
             loader = loader.profile_name(p);
         }
-        if let Some(c) = given {
-            loader = loader.credentials_provider(aws_credential_types::Credentials::new(
-                c.access_key_id.clone(),
-                c.secret().to_owned(),
-                c.token().map(str::to_owned),
-                c.expiration.map(std::time::SystemTime::from),
-                "tempcreds",
-            ));
-        }
+        // The metadata endpoints are plain HTTP on a link-local or loopback address.
+        let metadata = || {
+            ProviderConfig::default()
+                .with_http_client(super::http::plain_http_client())
+                .with_region(Some(Region::new(settings.region.clone())))
+        };
+        let what = match provider {
+            Provider::Default => Tried::DefaultChain(settings.profile.as_deref()),
+            Provider::Given(c) => {
+                loader = loader.credentials_provider(aws_credential_types::Credentials::new(
+                    c.access_key_id.clone(),
+                    c.secret().to_owned(),
+                    c.token().map(str::to_owned),
+                    c.expiration.map(std::time::SystemTime::from),
+                    "tempcreds",
+                ));
+                Tried::Given
+            }
+            Provider::Imds => {
+                loader = loader.credentials_provider(
+                    ImdsCredentialsProvider::builder()
+                        .configure(&metadata())
+                        .build(),
+                );
+                Tried::Imds
+            }
+            Provider::Ecs => {
+                loader = loader.credentials_provider(
+                    EcsCredentialsProvider::builder()
+                        .configure(&metadata())
+                        .build(),
+                );
+                Tried::Ecs
+            }
+        };
         let config = loader.load().await;
         let provider = config
             .credentials_provider()
-            .ok_or_else(|| no_source_credentials(settings.profile.as_deref(), None))?;
+            .ok_or_else(|| no_source_credentials(what, None))?;
         let creds = provider
             .provide_credentials()
             .await
-            .map_err(|e| no_source_credentials(settings.profile.as_deref(), Some(&e)))?;
+            .map_err(|e| no_source_credentials(what, Some(&e)))?;
         let temporary = creds.session_token().is_some();
         info!(
             access_key_id = creds.access_key_id(),
@@ -197,6 +253,10 @@ fn credentials(c: &aws_sdk_sts::types::Credentials, origin: Origin) -> Credentia
 impl Sts for SdkSts {
     fn caller_is_temporary(&self) -> bool {
         self.temporary
+    }
+
+    fn caller_credentials(&self) -> &Credentials {
+        &self.source
     }
 
     async fn assume_role(&self, input: &AssumeRoleInput) -> Result<AssumedRole, Error> {

@@ -87,7 +87,7 @@ impl SdkIam {
     fn err<E, R>(&self, operation: &'static str) -> impl Fn(SdkError<E, R>) -> Error + '_
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug + RawBody,
+        R: std::fmt::Debug + RawBody + 'static,
     {
         move |e| {
             from_sdk(

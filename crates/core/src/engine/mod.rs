@@ -1,0 +1,27 @@
+//! The one credential engine: a typed chain (where the first credentials come from, then
+//! the STS calls that turn them into the ones asked for) and the executor that runs it
+//! through the STS seam, with the cache as a decorator. Every command and the broker get
+//! credentials through here.
+
+mod chain;
+mod connect;
+mod display;
+#[cfg(test)]
+mod fake;
+mod mfa;
+mod run;
+mod sources;
+#[cfg(test)]
+mod tests;
+
+pub use chain::{
+    Chain, FederationStep, GivenKeys, MfaDevice, OverChainingCap, ProfileRegion, RoleExtras,
+    RoleStep, SdkSource, SessionStep, ShellCommand, Source, Step,
+};
+pub use connect::{Caller, Connect, Prebuilt, SdkConnect};
+pub use mfa::{MfaChooser, MfaCodes, NoPrompt, Prompt};
+pub use run::{
+    Clock, Engine, Issued, Last, NoCache, StepCache, SystemClock, default_session_name, role_input,
+    step_keys,
+};
+pub use sources::{Files, environment_credentials, run_process, static_credentials};
