@@ -28,7 +28,7 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::vend::{self, Kind};
 
-type Shared = State<Arc<App>>;
+type Shared<S, T> = State<Arc<App<S, T>>>;
 
 fn no_store(mut resp: Response) -> Response {
     resp.headers_mut()
@@ -36,7 +36,7 @@ fn no_store(mut resp: Response) -> Response {
     resp
 }
 
-pub async fn page(State(app): Shared) -> impl IntoResponse {
+pub async fn page<S: Store, T: Sts + Send + Sync>(State(app): Shared<S, T>) -> impl IntoResponse {
     (
         [(
             header::CONTENT_SECURITY_POLICY,
@@ -75,7 +75,7 @@ pub async fn script() -> impl IntoResponse {
 }
 
 /// The API description, with this broker's catalogue as the `role` parameter's values.
-pub async fn openapi(State(app): Shared) -> Response {
+pub async fn openapi<S: Store, T: Sts + Send + Sync>(State(app): Shared<S, T>) -> Response {
     let mut doc: Value =
         serde_json::from_str(include_str!("../assets/openapi.json")).unwrap_or(Value::Null);
     let roles: Vec<&String> = app.config.roles.keys().collect();
@@ -85,12 +85,17 @@ pub async fn openapi(State(app): Shared) -> Response {
     Json(doc).into_response()
 }
 
-pub async fn healthz(State(app): Shared) -> Result<Json<Value>, ApiError> {
+pub async fn healthz<S: Store, T: Sts + Send + Sync>(
+    State(app): Shared<S, T>,
+) -> Result<Json<Value>, ApiError> {
     app.store.ping().await?;
     Ok(Json(json!({ "status": "ok" })))
 }
 
-pub async fn metrics(State(app): Shared, _: Admin) -> impl IntoResponse {
+pub async fn metrics<S: Store, T: Sts + Send + Sync>(
+    State(app): Shared<S, T>,
+    _: Admin,
+) -> impl IntoResponse {
     (
         [(
             header::CONTENT_TYPE,
@@ -109,7 +114,7 @@ pub struct Login {
     token: String,
 }
 
-fn cookie(app: &App, value: &str, max_age: i64) -> HeaderValue {
+fn cookie<S, T>(app: &App<S, T>, value: &str, max_age: i64) -> HeaderValue {
     let secure = if app.config.tls.is_some() {
         "; Secure"
     } else {
@@ -124,8 +129,8 @@ fn cookie(app: &App, value: &str, max_age: i64) -> HeaderValue {
 
 /// The web page's sign-in: the token becomes an HttpOnly, SameSite=Strict cookie, so page
 /// scripts never hold it after this call and other sites cannot use it.
-pub async fn login(
-    State(app): Shared,
+pub async fn login<S: Store, T: Sts + Send + Sync>(
+    State(app): Shared<S, T>,
     body: Result<Json<Login>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(body) = body.map_err(|e| match e.status() {
@@ -144,14 +149,17 @@ pub async fn login(
     Ok(no_store(resp))
 }
 
-pub async fn logout(State(app): Shared) -> Response {
+pub async fn logout<S: Store, T: Sts + Send + Sync>(State(app): Shared<S, T>) -> Response {
     let mut resp = StatusCode::NO_CONTENT.into_response();
     resp.headers_mut()
         .insert(header::SET_COOKIE, cookie(&app, "", 0));
     resp
 }
 
-pub async fn me(State(app): Shared, Authed(user): Authed) -> Json<Value> {
+pub async fn me<S: Store, T: Sts + Send + Sync>(
+    State(app): Shared<S, T>,
+    Authed(user): Authed,
+) -> Json<Value> {
     let roles: Vec<Value> = user
         .roles
         .iter()
@@ -172,8 +180,8 @@ pub struct VendQuery {
 }
 
 /// The credential_process JSON shape (Version 1), plus the role.
-pub async fn credentials(
-    State(app): Shared,
+pub async fn credentials<S: Store, T: Sts + Send + Sync>(
+    State(app): Shared<S, T>,
     Authed(user): Authed,
     Path(role): Path<String>,
     Query(q): Query<VendQuery>,
@@ -197,8 +205,8 @@ pub async fn credentials(
 
 /// The container-credentials format the AWS SDKs and CLI read from
 /// `AWS_CONTAINER_CREDENTIALS_FULL_URI` (they refresh before `Expiration` by themselves).
-pub async fn ecs(
-    State(app): Shared,
+pub async fn ecs<S: Store, T: Sts + Send + Sync>(
+    State(app): Shared<S, T>,
     Authed(user): Authed,
     Path(role): Path<String>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
@@ -220,8 +228,8 @@ pub async fn ecs(
 
 /// A 302 to a freshly minted sign-in link (AWS recommends handing links out by redirect);
 /// fresh credentials every time, so the console session gets their whole lifetime.
-pub async fn console(
-    State(app): Shared,
+pub async fn console<S: Store, T: Sts + Send + Sync>(
+    State(app): Shared<S, T>,
     Authed(user): Authed,
     Path(role): Path<String>,
     Query(q): Query<VendQuery>,
@@ -242,7 +250,7 @@ pub async fn console(
         federation_override: app.config.federation_endpoint.clone(),
     };
     let link = console::prepare(arn.partition, &region, &opts)
-        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        .map_err(|e| ApiError::from(tempcreds_core::Error::from(e)))?;
     let got = vend::vend(
         &app,
         &user,
@@ -274,7 +282,10 @@ fn session_json(s: &Session) -> Value {
 }
 
 /// The audit log: a user's own sessions; an administrator's view is everyone's.
-pub async fn sessions(State(app): Shared, Authed(user): Authed) -> Result<Json<Value>, ApiError> {
+pub async fn sessions<S: Store, T: Sts + Send + Sync>(
+    State(app): Shared<S, T>,
+    Authed(user): Authed,
+) -> Result<Json<Value>, ApiError> {
     let whose = if user.admin {
         None
     } else {
@@ -286,8 +297,8 @@ pub async fn sessions(State(app): Shared, Authed(user): Authed) -> Result<Json<V
     )))
 }
 
-pub async fn revoke(
-    State(app): Shared,
+pub async fn revoke<S: Store, T: Sts + Send + Sync>(
+    State(app): Shared<S, T>,
     Admin(admin): Admin,
     Path(name): Path<String>,
 ) -> Result<Json<Value>, ApiError> {

@@ -11,23 +11,26 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
 use tempcreds_core::provision::iam::SdkIam;
-use tempcreds_core::sts::SdkSts;
-use tempcreds_store::SqlStore;
+use tempcreds_core::sts::{SdkSts, Sts};
+use tempcreds_store::{SqlStore, Store};
 use tokio::net::TcpListener;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::api;
 use crate::config::Config;
+use crate::guard;
 use crate::limit::Limiter;
 use crate::metrics::Metrics;
 use crate::oidc::Oidc;
 
-/// Everything a request handler needs.
+/// Everything a request handler needs, generic over the store and STS seams (atuin's
+/// `AppState<DB>`): the binary runs it on SQL and the SDK, the in-process tests on a fake STS.
 #[derive(Debug)]
-pub struct App {
+pub struct App<S = SqlStore, T = SdkSts> {
     pub config: Config,
-    pub store: SqlStore,
-    pub sts: SdkSts,
+    pub store: S,
+    /// The broker's own STS client, shared by every vend (it refreshes its credentials).
+    pub sts: Arc<T>,
     pub iam: SdkIam,
     pub limiter: Limiter,
     pub metrics: Metrics,
@@ -37,23 +40,60 @@ pub struct App {
     pub page: String,
 }
 
-pub fn router(app: Arc<App>) -> Router {
+pub fn router<S: Store + 'static, T: Sts + Send + Sync + 'static>(app: Arc<App<S, T>>) -> Router {
     let limit = app.config.max_body_bytes;
     Router::new()
-        .route("/", get(api::page))
-        .route("/app.js", get(api::script))
-        .route("/healthz", get(api::healthz))
-        .route("/openapi.json", get(api::openapi))
-        .route("/metrics", get(api::metrics))
-        .route("/v1/login", post(api::login))
-        .route("/v1/logout", post(api::logout))
-        .route("/v1/me", get(api::me))
-        .route("/v1/credentials/{role}", post(api::credentials))
-        .route("/v1/ecs/{role}", get(api::ecs))
-        .route("/v1/console/{role}", get(api::console))
-        .route("/v1/sessions", get(api::sessions))
-        .route("/v1/admin/users/{name}/revoke", post(api::revoke))
+        // Each route answers a method it does not take with 405 naming the one it does.
+        .route("/", get(api::page::<S, T>).fallback(guard::only("GET")))
+        .route("/app.js", get(api::script).fallback(guard::only("GET")))
+        .route(
+            "/healthz",
+            get(api::healthz::<S, T>).fallback(guard::only("GET")),
+        )
+        .route(
+            "/openapi.json",
+            get(api::openapi::<S, T>).fallback(guard::only("GET")),
+        )
+        .route(
+            "/metrics",
+            get(api::metrics::<S, T>).fallback(guard::only("GET")),
+        )
+        .route(
+            "/v1/login",
+            post(api::login::<S, T>).fallback(guard::only("POST")),
+        )
+        .route(
+            "/v1/logout",
+            post(api::logout::<S, T>).fallback(guard::only("POST")),
+        )
+        .route("/v1/me", get(api::me::<S, T>).fallback(guard::only("GET")))
+        .route(
+            "/v1/credentials/{role}",
+            post(api::credentials::<S, T>).fallback(guard::only("POST")),
+        )
+        .route(
+            "/v1/ecs/{role}",
+            get(api::ecs::<S, T>).fallback(guard::only("GET")),
+        )
+        .route(
+            "/v1/console/{role}",
+            get(api::console::<S, T>).fallback(guard::only("GET")),
+        )
+        .route(
+            "/v1/sessions",
+            get(api::sessions::<S, T>).fallback(guard::only("GET")),
+        )
+        .route(
+            "/v1/admin/users/{name}/revoke",
+            post(api::revoke::<S, T>).fallback(guard::only("POST")),
+        )
         .fallback(api::not_found)
+        // An oversized body is answered before any handler runs (a handler that reads no
+        // body would otherwise never refuse one).
+        .layer(axum::middleware::from_fn_with_state(
+            limit,
+            guard::body_limit,
+        ))
         .layer(DefaultBodyLimit::max(limit))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
@@ -69,8 +109,8 @@ const DRAIN: Duration = Duration::from_secs(35);
 /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish: plain HTTP, or HTTPS
 /// (rustls) with `tls`. axum-server does TLS handshakes off the accept loop, with a timeout,
 /// so a client that stalls its handshake holds up no one else.
-pub async fn serve(
-    app: Arc<App>,
+pub async fn serve<S: Store + 'static, T: Sts + Send + Sync + 'static>(
+    app: Arc<App<S, T>>,
     listener: TcpListener,
     tls: Option<RustlsConfig>,
 ) -> std::io::Result<()> {

@@ -46,7 +46,7 @@ fn presented(parts: &Parts) -> Option<SecretString> {
 }
 
 /// The user a token belongs to, or why not (counted as an auth failure).
-pub async fn user_of(app: &App, token: &SecretString) -> Result<User, ApiError> {
+pub async fn user_of<S: Store, T>(app: &App<S, T>, token: &SecretString) -> Result<User, ApiError> {
     let found = check(app, token).await;
     if found.is_err() {
         app.metrics.auth_failure();
@@ -54,7 +54,7 @@ pub async fn user_of(app: &App, token: &SecretString) -> Result<User, ApiError> 
     found
 }
 
-async fn check(app: &App, token: &SecretString) -> Result<User, ApiError> {
+async fn check<S: Store, T>(app: &App<S, T>, token: &SecretString) -> Result<User, ApiError> {
     let user = match &app.oidc {
         Some(oidc) if oidc::looks_like_jwt(token.expose_secret()) => {
             let name = oidc.user(token.expose_secret()).await.map_err(|e| {
@@ -86,10 +86,10 @@ async fn check(app: &App, token: &SecretString) -> Result<User, ApiError> {
     Ok(user)
 }
 
-impl FromRequestParts<Arc<App>> for Authed {
+impl<S: Store, T: Send + Sync> FromRequestParts<Arc<App<S, T>>> for Authed {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App<S, T>>) -> Result<Self, ApiError> {
         let token = presented(parts).ok_or(ApiError::Unauthorized)?;
         let user = user_of(app, &token).await?;
         app.limiter
@@ -99,10 +99,10 @@ impl FromRequestParts<Arc<App>> for Authed {
     }
 }
 
-impl FromRequestParts<Arc<App>> for Admin {
+impl<S: Store, T: Send + Sync> FromRequestParts<Arc<App<S, T>>> for Admin {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App<S, T>>) -> Result<Self, ApiError> {
         let Authed(user) = Authed::from_request_parts(parts, app).await?;
         if !user.admin {
             return Err(ApiError::Forbidden(format!(

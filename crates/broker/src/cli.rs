@@ -169,11 +169,12 @@ async fn serve(config: Config) -> Result<(), Failure> {
         Some((cert, key)) => Some(crate::tls::load(cert, key).await?),
         None => None,
     };
-    let store = open(&config).await?;
-    let (sts, iam) = aws(&config).await?;
+    // Then the address: a port in use fails before a database is created.
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .map_err(|e| Failure::runtime(format!("cannot listen on {}: {e}", config.listen)))?;
+    let store = open(&config).await?;
+    let (sts, iam) = aws(&config).await?;
     let addr = listener
         .local_addr()
         .map_err(|e| Failure::runtime(e.to_string()))?;
@@ -188,7 +189,7 @@ async fn serve(config: Config) -> Result<(), Failure> {
         oidc,
         config,
         store,
-        sts,
+        sts: Arc::new(sts),
         iam,
     });
     // The one line on stdout: scripts and tests read the address from it (port 0 picks one).

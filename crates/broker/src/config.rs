@@ -125,22 +125,22 @@ fn role(name: &str, raw: RawRole) -> Result<Role, Invalid> {
             .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
     {
         return Err(Invalid::new(
-            &format!("roles.{name}"),
+            format!("roles.{name}"),
             "a role name may hold ASCII letters, digits, '-', '_' and '.' only (it is part of the URL)",
         ));
     }
-    let arn = rules::role_arn(&key("arn"), &raw.arn)?;
+    let arn = rules::role_arn(key("arn"), &raw.arn)?;
     let max_duration = match &raw.max_duration {
-        Some(d) => rules::bounded_duration(&key("max_duration"), d, 900, 43200)?,
+        Some(d) => rules::bounded_duration(key("max_duration"), d, 900, 43200)?,
         None => rules::ASSUME_ROLE_DEFAULT_SECONDS,
     };
     let session_policy = match &raw.session_policy {
         Some(text) => {
-            let compact = rules::session_policies(&key("session_policy"), Some(text), &[])?;
+            let compact = rules::session_policies(key("session_policy"), Some(text), &[])?;
             let widest = text.replace(USER_PLACEHOLDER, LONGEST_USER);
-            rules::session_policies(&key("session_policy"), Some(&widest), &[]).map_err(|e| {
+            rules::session_policies(key("session_policy"), Some(&widest), &[]).map_err(|e| {
                 Invalid::new(
-                    &e.flag,
+                    e.field,
                     format!("{} with ${{user}} at its longest (64 characters)", e.rule),
                 )
             })?;
@@ -150,13 +150,13 @@ fn role(name: &str, raw: RawRole) -> Result<Role, Invalid> {
     };
     if raw.tags.keys().any(|k| k.eq_ignore_ascii_case(USER_TAG)) {
         return Err(Invalid::new(
-            &key("tags"),
+            key("tags"),
             "the \"user\" tag is set by the broker to the learner's name",
         ));
     }
     let mut items: Vec<String> = raw.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
     items.push(format!("{USER_TAG}={LONGEST_USER}"));
-    let mut tags = rules::tags(&key("tags"), &items)?;
+    let mut tags = rules::tags(key("tags"), &items)?;
     tags.pop();
     Ok(Role {
         name: name.to_owned(),
@@ -217,20 +217,63 @@ impl Config {
         for (name, r) in raw.roles {
             roles.insert(name.clone(), role(&name, r)?);
         }
+        let listen = raw.listen.unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+        check_listen(&listen)?;
+        let issuer = raw.issuer.unwrap_or_else(|| "tempcreds-broker".to_owned());
+        if issuer.trim().is_empty() {
+            return Err(Invalid::new(
+                "issuer",
+                "must not be empty: the console names it on its sign-out page",
+            )
+            .into());
+        }
+        let federation_endpoint = raw
+            .federation_endpoint
+            .or_else(|| std::env::var("TEMPCREDS_FEDERATION_ENDPOINT").ok());
+        if let Some(url) = &federation_endpoint
+            && (!(url.starts_with("https://") || url.starts_with("http://"))
+                || !url.ends_with("/federation"))
+        {
+            return Err(Invalid::new(
+                "federation_endpoint",
+                format!("must be an http(s):// URL ending in /federation (got \"{url}\")"),
+            )
+            .into());
+        }
+        let max_body_bytes = raw.max_body_bytes.unwrap_or(16 * 1024);
+        if max_body_bytes == 0 {
+            return Err(Invalid::new("max_body_bytes", "must be at least 1").into());
+        }
         Ok(Config {
-            listen: raw.listen.unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
+            listen,
             database,
             region,
-            issuer: raw.issuer.unwrap_or_else(|| "tempcreds-broker".to_owned()),
-            federation_endpoint: raw
-                .federation_endpoint
-                .or_else(|| std::env::var("TEMPCREDS_FEDERATION_ENDPOINT").ok()),
+            issuer,
+            federation_endpoint,
             rate_limit_per_minute: rate,
-            max_body_bytes: raw.max_body_bytes.unwrap_or(16 * 1024),
+            max_body_bytes,
             tls,
             oidc,
             roles,
         })
+    }
+}
+
+/// `HOST:PORT` with a port that exists: checked at load, before a database is created, so a
+/// typo is exit 2 naming the key rather than a failure to bind after everything else.
+fn check_listen(value: &str) -> Result<(), Invalid> {
+    let ok = value
+        .rsplit_once(':')
+        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
+    if ok {
+        Ok(())
+    } else {
+        Err(Invalid::new(
+            "listen",
+            format!(
+                "must be HOST:PORT with a port of 0 to 65535, like 127.0.0.1:8080 (got \"{value}\")"
+            ),
+        ))
     }
 }
 

@@ -139,3 +139,25 @@ fn the_example_config_in_the_readme_is_valid() {
     let c = parse(include_str!("../../../examples/broker.toml")).expect("examples/broker.toml");
     assert!(c.roles.contains_key("lab"));
 }
+
+#[test]
+fn listen_issuer_and_limits_are_checked_at_load() {
+    for (bad, key) in [
+        (GOOD.replace("127.0.0.1:0", "127.0.0.1:99999"), "listen:"),
+        (GOOD.replace("127.0.0.1:0", "127.0.0.1"), "listen:"),
+        (GOOD.replace("127.0.0.1:0", ":8080"), "listen:"),
+        (format!("issuer = \"\"\n{GOOD}"), "issuer:"),
+        (format!("issuer = \"  \"\n{GOOD}"), "issuer:"),
+        (format!("max_body_bytes = 0\n{GOOD}"), "max_body_bytes:"),
+        (
+            format!("federation_endpoint = \"ftp://x/federation\"\n{GOOD}"),
+            "federation_endpoint:",
+        ),
+    ] {
+        let e = invalid(&bad);
+        assert!(e.starts_with(key), "{key} {e}");
+        assert!(!e.contains("--"), "no CLI flag: {e}");
+    }
+    assert!(parse(&GOOD.replace("127.0.0.1:0", "[::1]:8443")).is_ok());
+    assert!(parse(&GOOD.replace("127.0.0.1:0", "localhost:8080")).is_ok());
+}

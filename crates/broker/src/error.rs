@@ -7,6 +7,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use tempcreds_core::Error as CoreError;
+use tempcreds_core::rules::Field;
 use tempcreds_store::StoreError;
 
 #[derive(Debug)]
@@ -16,6 +17,7 @@ pub enum ApiError {
     NotFound(String),
     BadRequest(String),
     TooLarge,
+    MethodNotAllowed { used: String, allowed: String },
     RateLimited { retry_after: u64 },
     Unavailable { message: String, retry_after: u64 },
     Upstream(String),
@@ -46,11 +48,23 @@ impl From<CoreError> for ApiError {
                 }
             }
             CoreError::Aws { .. } => ApiError::Upstream(e.to_string()),
-            CoreError::Invalid(_) | CoreError::Refused { .. } => {
-                ApiError::BadRequest(e.to_string())
+            CoreError::Invalid(i) => {
+                ApiError::BadRequest(format!("{}: {}", query_name(&i.field), i.rule))
             }
+            CoreError::Refused { .. } => ApiError::BadRequest(e.to_string()),
             CoreError::File { .. } => ApiError::Upstream(e.to_string()),
         }
+    }
+}
+
+/// A field as an HTTP client of the broker names it: the query parameters it sends
+/// (`?duration=`, `?service=`), else the config key or the field's plain name. Never a flag
+/// of the CLI.
+pub fn query_name(field: &Field) -> String {
+    match field {
+        Field::Duration => "?duration=".to_owned(),
+        Field::Service => "?service=".to_owned(),
+        other => other.to_string(),
     }
 }
 
@@ -78,6 +92,11 @@ impl IntoResponse for ApiError {
             ApiError::TooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "the request body is too large".to_owned(),
+                None,
+            ),
+            ApiError::MethodNotAllowed { used, allowed } => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                format!("{used} is not allowed here: use {allowed}"),
                 None,
             ),
             ApiError::RateLimited { retry_after } => (

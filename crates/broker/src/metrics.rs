@@ -25,6 +25,12 @@ pub struct Metrics {
     sts_seconds: Histogram,
 }
 
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Metrics {
     pub fn new() -> Self {
         let mut registry = Registry::with_prefix("tempcreds_broker");

@@ -30,7 +30,8 @@ impl From<RevokeError> for ApiError {
         match e {
             RevokeError::Store(StoreError::NoUser(n)) => ApiError::NotFound(format!("no user {n}")),
             RevokeError::Store(s) => s.into(),
-            RevokeError::Aws { source, .. } => source.into(),
+            // Said as the CLI says it: the user is revoked; only the cut-off failed.
+            e @ RevokeError::Aws { .. } => ApiError::Upstream(e.to_string()),
         }
     }
 }

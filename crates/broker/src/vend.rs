@@ -1,14 +1,22 @@
-//! Vending: one AssumeRole per request, as the learner — session name and SourceIdentity
-//! are the user's name (so CloudTrail and the revocation policy can tell learners apart),
-//! the user is a session tag, and the role's session policy has `${user}` filled in. The
-//! audit row is committed before the credentials are returned: no credential leaves the
-//! broker unrecorded.
+//! Vending: one AssumeRole per request, as the learner, through the one engine (the chain:
+//! the broker's own credentials, then the role) — session name and SourceIdentity are the
+//! user's name (so CloudTrail and the revocation policy can tell learners apart), the user
+//! is a session tag, and the role's session policy has `${user}` filled in. The audit row
+//! is committed before the credentials are returned: no credential leaves the broker
+//! unrecorded.
 
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use tempcreds_core::rules::{self, Tag};
-use tempcreds_core::sts::{AssumeRoleInput, AssumedRole, Sts};
+use std::sync::Arc;
+
+use tempcreds_core::engine::{
+    Chain, Engine, Files, Issued, Last, MfaChooser, NoCache, NoPrompt, OverChainingCap, Prebuilt,
+    RoleExtras, RoleStep, SdkSource, Source, Step, SystemClock,
+};
+use tempcreds_core::rules::{self, Field, Tag};
+use tempcreds_core::sts::Sts;
+use tempcreds_core::{Env, Error as CoreError};
 use tempcreds_store::{Session, Store, User};
 use time::OffsetDateTime;
 
@@ -36,7 +44,11 @@ impl Kind {
 
 /// The catalogue role, if the user may use it: 404 for a role that does not exist, 403 for
 /// one that exists but was not granted.
-pub fn granted<'a>(app: &'a App, user: &User, role: &str) -> Result<&'a Role, ApiError> {
+pub fn granted<'a, S, T>(
+    app: &'a App<S, T>,
+    user: &User,
+    role: &str,
+) -> Result<&'a Role, ApiError> {
     let r = app
         .config
         .roles
@@ -53,7 +65,7 @@ pub fn granted<'a>(app: &'a App, user: &User, role: &str) -> Result<&'a Role, Ap
 
 /// The session length: what was asked (900 s up to the role's maximum), else the maximum;
 /// at most one hour when the broker's own credentials are temporary (role chaining).
-fn duration(app: &App, role: &Role, asked: Option<&str>) -> Result<u32, ApiError> {
+fn duration<S, T: Sts>(app: &App<S, T>, role: &Role, asked: Option<&str>) -> Result<u32, ApiError> {
     let chained = app.sts.caller_is_temporary();
     let max = if chained {
         role.max_duration.min(rules::CHAINED_MAX_SECONDS)
@@ -64,41 +76,72 @@ fn duration(app: &App, role: &Role, asked: Option<&str>) -> Result<u32, ApiError
     // so 900..=max is never empty.
     match asked {
         None => Ok(max),
-        Some(text) => rules::bounded_duration("duration", text, 900, max)
-            .map_err(|e| ApiError::BadRequest(e.to_string())),
+        Some(text) => rules::bounded_duration(Field::Duration, text, 900, max)
+            .map_err(|e| CoreError::from(e).into()),
     }
 }
 
 /// AssumeRole for `user` on `role` (as `granted` returned it), recorded before returning.
-pub async fn vend(
-    app: &App,
-    user: &User,
-    role: &Role,
-    asked: Option<&str>,
-    kind: Kind,
-    client: SocketAddr,
-) -> Result<AssumedRole, ApiError> {
-    let role_name = role.name.as_str();
-    let seconds = duration(app, role, asked)?;
+/// The chain of a vend: the broker's own credentials (its SDK client), then the role.
+fn chain(user: &User, role: &Role, seconds: u32) -> Chain {
     let mut tags = role.tags.clone();
     tags.push(Tag {
         key: USER_TAG.to_owned(),
         value: user.name.clone(),
     });
-    let input = AssumeRoleInput {
-        role_arn: role.arn.clone(),
-        session_name: user.name.clone(),
-        duration_seconds: Some(seconds),
-        external_id: None,
-        mfa: None,
-        policy: role.policy_for(&user.name),
-        policy_arns: Vec::new(),
-        tags,
-        transitive_tag_keys: Vec::new(),
-        source_identity: Some(user.name.clone()),
+    Chain {
+        profiles: Vec::new(),
+        source: Source::Sdk(SdkSource::DefaultChain { profile: None }),
+        steps: vec![Step::AssumeRole(RoleStep {
+            profile: None,
+            role_arn: role.arn.clone(),
+            session_name: Some(user.name.clone()),
+            external_id: None,
+            mfa: None,
+            duration_seconds: Some(seconds),
+            over_cap: OverChainingCap::Refuse,
+            extras: RoleExtras {
+                policy: role.policy_for(&user.name),
+                policy_arns: Vec::new(),
+                tags,
+                transitive_tag_keys: Vec::new(),
+                source_identity: Some(user.name.clone()),
+            },
+        })],
+        region: None,
+    }
+}
+
+/// Runs the chain on the broker's shared client: no cache, no MFA, nothing read from files.
+async fn issue<T: Sts + Send + Sync>(
+    sts: &Arc<T>,
+    chain: &Chain,
+    region: &str,
+) -> Result<Issued, CoreError> {
+    let engine = Engine {
+        connect: &Prebuilt(Arc::clone(sts)),
+        cache: &NoCache,
+        mfa: &MfaChooser::new(None, &NoPrompt),
+        clock: &SystemClock,
+        files: &Files::default(),
+        env: &Env::default(),
     };
+    engine.run(chain, region, Last::Fresh).await
+}
+
+pub async fn vend<S: Store, T: Sts + Send + Sync>(
+    app: &App<S, T>,
+    user: &User,
+    role: &Role,
+    asked: Option<&str>,
+    kind: Kind,
+    client: SocketAddr,
+) -> Result<Issued, ApiError> {
+    let role_name = role.name.as_str();
+    let seconds = duration(app, role, asked)?;
+    let chain = chain(user, role, seconds);
     let started = Instant::now();
-    let result = app.sts.assume_role(&input).await;
+    let result = issue(&app.sts, &chain, &app.config.region).await;
     app.metrics
         .vend(role_name, kind.as_str(), result.is_ok(), started.elapsed());
     let assumed = result?;

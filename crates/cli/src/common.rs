@@ -5,17 +5,17 @@ use std::path::Path;
 
 use tempcreds_core::console::LinkOptions;
 use tempcreds_core::plan::AssumeRequest;
-use tempcreds_core::rules::Invalid;
+use tempcreds_core::rules::{Field, Invalid};
 use tempcreds_core::{Env, Error};
 
 use crate::args::{LinkArgs, RoleOptions};
 use crate::ui;
 
 /// The inline policy and the flag it came from.
-pub(crate) fn policy(role: &RoleOptions) -> Result<Option<(&'static str, String)>, Error> {
+pub(crate) fn policy(role: &RoleOptions) -> Result<Option<(Field, String)>, Error> {
     Ok(match (&role.policy, &role.policy_file) {
-        (Some(p), _) => Some(("--policy", p.clone())),
-        (None, Some(path)) => Some(("--policy-file", read_policy_file(path)?)),
+        (Some(p), _) => Some((Field::Policy, p.clone())),
+        (None, Some(path)) => Some((Field::PolicyFile, read_policy_file(path)?)),
         (None, None) => None,
     })
 }
@@ -31,6 +31,13 @@ fn read_policy_file(path: &Path) -> Result<String, Error> {
 }
 
 pub(crate) fn request(role_arn: &str, role: &RoleOptions) -> Result<AssumeRequest, Error> {
+    if role.mfa_code.is_some() && role.mfa_serial.is_none() {
+        return Err(Invalid::new(
+            "--mfa-code",
+            "needs --mfa-serial (the device the code is from)",
+        )
+        .into());
+    }
     Ok(AssumeRequest {
         role_arn: role_arn.to_owned(),
         session_name: role.session_name.clone(),

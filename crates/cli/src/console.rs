@@ -8,7 +8,9 @@ use tempcreds_core::engine::{Chain, FederationStep, Files, Issued, Last, OverCha
 use tempcreds_core::plan::{self, FlagsPlan};
 use tempcreds_core::profile::{self, Profiles, ResolveError};
 use tempcreds_core::region::ResolvedRegion;
-use tempcreds_core::rules::{self, CHAINED_MAX_SECONDS, Invalid, Partition, partition_of_region};
+use tempcreds_core::rules::{
+    self, CHAINED_MAX_SECONDS, Field, Invalid, Partition, partition_of_region,
+};
 use tempcreds_core::sts::{SdkSts, Sts};
 use tempcreds_core::{Credentials, Env, Error, Origin};
 use tracing::info;
@@ -104,7 +106,7 @@ fn refuse_role_flags(role: &RoleOptions, why: &str) -> Result<(), Invalid> {
         ("--source-identity", role.source_identity.is_some()),
     ];
     match set.iter().find(|(_, given)| *given) {
-        Some((flag, _)) => Err(Invalid::new(flag, format!("does not apply {why}"))),
+        Some((flag, _)) => Err(Invalid::new(*flag, format!("does not apply {why}"))),
         None => Ok(()),
     }
 }
@@ -113,8 +115,8 @@ fn refuse_role_flags(role: &RoleOptions, why: &str) -> Result<(), Invalid> {
 fn federation_policy(role: &RoleOptions, who: &str) -> Result<Option<String>, Error> {
     let policy_text = common::policy(role)?;
     let (flag, text) = match &policy_text {
-        Some((f, t)) => (*f, Some(t.as_str())),
-        None => ("--policy", None),
+        Some((f, t)) => (f.clone(), Some(t.as_str())),
+        None => (Field::Policy, None),
     };
     rules::policy_arns("--policy-arn", &role.policy_arn)?;
     let policy = rules::session_policies(flag, text, &role.policy_arn)?;
@@ -189,7 +191,7 @@ async fn profile_link(name: &str, args: &ConsoleArgs, ctx: &Context<'_>) -> Resu
     let why = "to a profile (its own settings name the role)";
     refuse_role_flags(&args.role, why).or_else(|e| {
         // --mfa-code is a profile option too.
-        if e.flag == "--mfa-code" {
+        if e.field == Field::from("--mfa-code") {
             Ok(())
         } else {
             Err(e)

@@ -8,7 +8,7 @@ use tempcreds_core::engine::{
     SystemClock, step_keys,
 };
 use tempcreds_core::region::{self, ResolvedRegion};
-use tempcreds_core::rules::{self, Invalid};
+use tempcreds_core::rules::{self, Field, Invalid};
 use tempcreds_core::{Env, Error};
 
 use crate::ui;
@@ -46,7 +46,7 @@ pub(crate) fn region(
 ) -> Result<ResolvedRegion, Invalid> {
     region::resolve(
         flag,
-        "--region",
+        Field::Region,
         env,
         chain.region.as_ref(),
         chain.partition(),

@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader, IsTerminal, Write};
 use std::time::Duration;
 
 use tempcreds_core::Error;
-use tempcreds_core::rules::{self, Invalid};
+use tempcreds_core::rules::{self, Field, Invalid};
 
 fn color() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
@@ -20,11 +20,55 @@ fn paint(code: &str, text: &str) -> String {
     }
 }
 
-/// `error: …` and, where useful, `hint: …`.
+/// A field as this command line names it: its flag.
+pub(crate) fn flag(field: &Field) -> &str {
+    match field {
+        Field::RoleArn => "--role-arn",
+        Field::SessionName => "--session-name",
+        Field::Duration => "--duration",
+        Field::ExternalId => "--external-id",
+        Field::MfaSerial => "--mfa-serial",
+        Field::MfaCode => "--mfa-code",
+        Field::Policy => "--policy",
+        Field::PolicyFile => "--policy-file",
+        Field::PolicyArn => "--policy-arn",
+        Field::Tag => "--tag",
+        Field::TransitiveTag => "--transitive-tag",
+        Field::SourceIdentity => "--source-identity",
+        Field::Region => "--region",
+        Field::SourceProfile => "--source-profile",
+        Field::Profile => "--profile",
+        Field::FederatedUser => "--federated-user",
+        Field::Issuer => "--issuer",
+        Field::Service => "--service",
+        Field::Destination => "--destination",
+        Field::Named(name) => name,
+    }
+}
+
+/// The error's message as the CLI says it: fields named by their flags.
+fn message(e: &Error) -> String {
+    match e {
+        Error::Invalid(i) => format!("{}: {}", flag(&i.field), i.rule),
+        other => other.to_string(),
+    }
+}
+
+/// Folded to one line of at most `max` characters, whatever the text came from.
+fn one_line(text: &str, max: usize) -> String {
+    let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match folded.char_indices().nth(max - 1) {
+        Some((i, _)) => format!("{}…", &folded[..i]),
+        None => folded,
+    }
+}
+
+/// `error: …` and, where useful, `hint: …`: one line each, at most 200 characters.
 pub(crate) fn error(e: &Error) {
-    eprintln!("{} {e}", paint("1;31", "error:"));
+    // 200 characters a line, the prefix included.
+    eprintln!("{} {}", paint("1;31", "error:"), one_line(&message(e), 193));
     if let Some(h) = e.hint() {
-        eprintln!("{} {h}", paint("1;36", "hint:"));
+        eprintln!("{} {}", paint("1;36", "hint:"), one_line(h, 194));
     }
 }
 

@@ -11,7 +11,7 @@ use crate::engine::{
 use crate::env::Env;
 use crate::profile::{self, Profiles, ResolveError};
 use crate::region::{self, ResolvedRegion};
-use crate::rules::{self, Invalid};
+use crate::rules::{self, Field, Invalid};
 
 /// `assume`'s inputs as given (flags as strings, files already read).
 #[derive(Debug, Clone, Default)]
@@ -22,8 +22,8 @@ pub struct AssumeRequest {
     pub external_id: Option<String>,
     pub mfa_serial: Option<String>,
     pub mfa_code: Option<String>,
-    /// The inline policy text, and the flag it came from (`--policy` or `--policy-file`).
-    pub policy: Option<(&'static str, String)>,
+    /// The inline policy text, and where it came from (`Field::Policy` or `PolicyFile`).
+    pub policy: Option<(Field, String)>,
     pub policy_arns: Vec<String>,
     pub tags: Vec<String>,
     pub transitive_tags: Vec<String>,
@@ -110,17 +110,17 @@ pub fn source_chain(named: Option<&str>, env: &Env, files: &Files) -> Result<Cha
 }
 
 fn extras(req: &AssumeRequest) -> Result<RoleExtras, Invalid> {
-    rules::policy_arns("--policy-arn", &req.policy_arns)?;
+    rules::policy_arns(Field::PolicyArn, &req.policy_arns)?;
     let (policy_flag, policy_text) = match &req.policy {
-        Some((f, t)) => (*f, Some(t.as_str())),
-        None => ("--policy", None),
+        Some((f, t)) => (f.clone(), Some(t.as_str())),
+        None => (Field::Policy, None),
     };
     let policy = rules::session_policies(policy_flag, policy_text, &req.policy_arns)?;
-    let tags = rules::tags("--tag", &req.tags)?;
+    let tags = rules::tags(Field::Tag, &req.tags)?;
     let transitive_tag_keys =
-        rules::transitive_tags("--transitive-tag", &req.transitive_tags, &tags)?;
+        rules::transitive_tags(Field::TransitiveTag, &req.transitive_tags, &tags)?;
     if let Some(s) = &req.source_identity {
-        rules::source_identity("--source-identity", s)?;
+        rules::source_identity(Field::SourceIdentity, s)?;
     }
     Ok(RoleExtras {
         policy,
@@ -134,10 +134,10 @@ fn extras(req: &AssumeRequest) -> Result<RoleExtras, Invalid> {
 /// Checks every input against `rules`, builds the chain of the source and appends the
 /// role. `now` gives the default session name.
 pub fn assume(req: &AssumeRequest, env: &Env, files: &Files, now: i64) -> Result<FlagsPlan, Error> {
-    let role_arn = rules::role_arn("--role-arn", &req.role_arn)?;
+    let role_arn = rules::role_arn(Field::RoleArn, &req.role_arn)?;
     let session_name = match &req.session_name {
         Some(s) => {
-            rules::session_name("--session-name", s)?;
+            rules::session_name(Field::SessionName, s)?;
             s.clone()
         }
         None => default_session_name(now),
@@ -145,27 +145,27 @@ pub fn assume(req: &AssumeRequest, env: &Env, files: &Files, now: i64) -> Result
     let duration_seconds = req
         .duration
         .as_deref()
-        .map(|d| rules::assume_role_duration("--duration", d, false))
+        .map(|d| rules::assume_role_duration(Field::Duration, d, false))
         .transpose()?;
     if let Some(x) = &req.external_id {
-        rules::external_id("--external-id", x)?;
+        rules::external_id(Field::ExternalId, x)?;
     }
     if let Some(s) = &req.mfa_serial {
-        rules::mfa_serial("--mfa-serial", s)?;
+        rules::mfa_serial(Field::MfaSerial, s)?;
     }
     if let Some(c) = &req.mfa_code {
         if req.mfa_serial.is_none() {
             return Err(Invalid::new(
-                "--mfa-code",
-                "needs --mfa-serial (the device the code is from)",
+                Field::MfaCode,
+                "needs the MFA serial too (the device the code is from)",
             )
             .into());
         }
-        rules::mfa_code("--mfa-code", c)?;
+        rules::mfa_code(Field::MfaCode, c)?;
     }
     let extras = extras(req)?;
     if let Some(p) = &req.source_profile {
-        rules::profile_name("--source-profile", p)?;
+        rules::profile_name(Field::SourceProfile, p)?;
     }
     let mut chain = source_chain(req.source_profile.as_deref(), env, files)?;
     // The code for --mfa-serial may come from the source profile's mfa_process.
@@ -190,7 +190,7 @@ pub fn assume(req: &AssumeRequest, env: &Env, files: &Files, now: i64) -> Result
     }));
     let region = region::resolve(
         req.region.as_deref(),
-        "--region",
+        Field::Region,
         env,
         chain.region.as_ref(),
         chain.partition(),

@@ -5,7 +5,7 @@
 
 use crate::engine::ProfileRegion;
 use crate::env::Env;
-use crate::rules::{self, Invalid, Partition, partition_of_region};
+use crate::rules::{self, Field, Invalid, Partition, partition_of_region};
 
 /// Where the region came from: for `-v`, for errors, and for whether `env` exports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,21 +32,20 @@ impl ResolvedRegion {
     }
 }
 
-/// What names the region in an error: `given_as` for the caller's own input (a flag).
-fn field(source: &RegionSource, given_as: &str) -> String {
+/// What names the region in an error: `given_as` for the caller's own input.
+fn field(source: &RegionSource, given_as: &Field) -> Field {
     match source {
-        RegionSource::Given => given_as.to_owned(),
-        RegionSource::Env(v) => (*v).to_owned(),
-        RegionSource::Profile(p) => format!("region (profile {p})"),
-        RegionSource::PartitionDefault => "region".to_owned(),
+        RegionSource::Given | RegionSource::PartitionDefault => given_as.clone(),
+        RegionSource::Env(v) => Field::Named((*v).to_owned()),
+        RegionSource::Profile(p) => Field::Named(format!("region (profile {p})")),
     }
 }
 
 /// Resolves and checks the region. `given` is the caller's own (`given_as` names it in
-/// errors); `partition` is the chain's, if it has roles.
+/// errors: `Field::Region` for a flag); `partition` is the chain's, if it has roles.
 pub fn resolve(
     given: Option<&str>,
-    given_as: &str,
+    given_as: Field,
     env: &Env,
     profile: Option<&ProfileRegion>,
     partition: Option<Partition>,
@@ -66,7 +65,7 @@ pub fn resolve(
             source: RegionSource::PartitionDefault,
         });
     };
-    let f = field(&source, given_as);
+    let f = field(&source, &given_as);
     rules::region(&f, name)?;
     if let Some(want) = partition {
         let got = partition_of_region(name);

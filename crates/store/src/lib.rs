@@ -89,6 +89,9 @@ pub trait Store: Send + Sync {
 
     fn record(&self, session: &Session) -> impl Future<Output = Result<()>> + Send;
 
+    /// Whether the database answers (the health check).
+    fn ping(&self) -> impl Future<Output = Result<()>> + Send;
+
     /// Newest first; `user` None lists everyone's.
     fn sessions(&self, user: Option<&str>) -> impl Future<Output = Result<Vec<Session>>> + Send;
 }

@@ -127,11 +127,6 @@ impl SqlStore {
     }
 
     /// Checks the database answers (for `/healthz`).
-    pub async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
-    }
-
     pub async fn close(&self) {
         self.pool.close().await;
     }
@@ -167,14 +162,10 @@ fn users_from(rows: &[AnyRow]) -> Result<Vec<User>> {
 
 impl Store for SqlStore {
     async fn add_user(&self, user: &User, token: &TokenRecord) -> Result<()> {
+        // The insert comes first and the primary key decides: two operators adding the same
+        // name at once get "exists" for the second, never a lost write or a deadlock (a read
+        // first would make SQLite upgrade a shared lock, which fails under contention).
         let mut tx = self.pool.begin().await?;
-        let taken = sqlx::query("SELECT 1 FROM users WHERE name = $1")
-            .bind(&user.name)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if taken.is_some() {
-            return Err(StoreError::UserExists(user.name.clone()));
-        }
         sqlx::query(
             "INSERT INTO users (name, admin, created_at, revoked_at) VALUES ($1, $2, $3, NULL)",
         )
@@ -182,7 +173,8 @@ impl Store for SqlStore {
         .bind(i64::from(user.admin))
         .bind(user.created_at)
         .execute(&mut *tx)
-        .await?;
+        .await
+        .map_err(|e| exists_or(e, &user.name))?;
         for role in &user.roles {
             sqlx::query("INSERT INTO grants (user_name, role) VALUES ($1, $2)")
                 .bind(&user.name)
@@ -240,32 +232,43 @@ impl Store for SqlStore {
     }
 
     async fn revoke(&self, name: &str, at: i64) -> Result<bool> {
-        if self.user(name).await?.is_none() {
-            return Err(StoreError::NoUser(name.to_owned()));
-        }
+        // One transaction, the write first (it takes the write lock before any read).
+        let mut tx = self.pool.begin().await?;
         let done =
             sqlx::query("UPDATE users SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL")
                 .bind(at)
                 .bind(name)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
+        if done.rows_affected() == 0 && !exists(&mut tx, name).await? {
+            return Err(StoreError::NoUser(name.to_owned()));
+        }
+        tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
 
     async fn grant(&self, name: &str, roles: &[String]) -> Result<()> {
-        let user = self
-            .user(name)
-            .await?
-            .ok_or_else(|| StoreError::NoUser(name.to_owned()))?;
+        // One transaction; a grant the user has already is left as it is (ON CONFLICT: the
+        // same in SQLite and PostgreSQL), so concurrent grants of one role both succeed.
         let mut tx = self.pool.begin().await?;
-        for role in roles.iter().filter(|r| !user.may_use(r)) {
-            sqlx::query("INSERT INTO grants (user_name, role) VALUES ($1, $2)")
-                .bind(name)
-                .bind(role)
-                .execute(&mut *tx)
-                .await?;
+        for role in roles {
+            sqlx::query(
+                "INSERT INTO grants (user_name, role) SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM users WHERE name = $1) ON CONFLICT DO NOTHING",
+            )
+            .bind(name)
+            .bind(role)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if !exists(&mut tx, name).await? {
+            return Err(StoreError::NoUser(name.to_owned()));
         }
         tx.commit().await?;
+        Ok(())
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
 
@@ -314,5 +317,22 @@ impl Store for SqlStore {
                 })
             })
             .collect()
+    }
+}
+
+/// Whether the user exists, inside the transaction.
+async fn exists(tx: &mut sqlx::Transaction<'_, sqlx::Any>, name: &str) -> Result<bool> {
+    Ok(sqlx::query("SELECT 1 FROM users WHERE name = $1")
+        .bind(name)
+        .fetch_optional(&mut **tx)
+        .await?
+        .is_some())
+}
+
+/// A unique violation on the users table is "exists"; anything else stays a database error.
+fn exists_or(e: sqlx::Error, name: &str) -> StoreError {
+    match e.as_database_error().map(|d| d.kind()) {
+        Some(sqlx::error::ErrorKind::UniqueViolation) => StoreError::UserExists(name.to_owned()),
+        _ => StoreError::Db(e),
     }
 }

@@ -44,6 +44,27 @@ async fn story(a: &SqlStore, b: &SqlStore) {
         .expect("add root");
     let again = b.add_user(&user("alice", false, &[]), &token("t3")).await;
     assert!(matches!(again, Err(StoreError::UserExists(n)) if n == "alice"));
+    // Two operators adding one name at once, through both stores: one wins, the other is
+    // told it exists (never a database error).
+    for round in 0..5 {
+        let name = format!("race{round}");
+        let who = user(&name, false, &[]);
+        let (ta, tb) = (token(&format!("ra{round}")), token(&format!("rb{round}")));
+        let (x, y) = tokio::join!(a.add_user(&who, &ta), b.add_user(&who, &tb));
+        let exists = [&x, &y]
+            .iter()
+            .filter(|r| matches!(r, Err(StoreError::UserExists(_))))
+            .count();
+        assert!(x.is_ok() != y.is_ok() && exists == 1, "{x:?} {y:?}");
+    }
+    assert!(matches!(
+        a.grant("nobody", &["lab".to_owned()]).await,
+        Err(StoreError::NoUser(_))
+    ));
+    assert!(matches!(
+        a.revoke("nobody", 1).await,
+        Err(StoreError::NoUser(_))
+    ));
     // The failed add left nothing behind: t3 is unknown.
     assert!(a.token("t3").await.expect("lookup").is_none());
 
@@ -111,7 +132,10 @@ async fn story(a: &SqlStore, b: &SqlStore) {
         .into_iter()
         .map(|u| u.name)
         .collect();
-    assert_eq!(names, ["alice", "root"]);
+    assert_eq!(
+        names,
+        ["alice", "race0", "race1", "race2", "race3", "race4", "root"]
+    );
 }
 
 /// Two stores opened at once on one empty database: the migrations race and both succeed.
@@ -138,7 +162,7 @@ async fn story_on_sqlite() {
     }
     // Re-opening runs no migration twice and keeps the data.
     let c = SqlStore::open(&url).await.expect("reopen");
-    assert_eq!(c.users().await.expect("users").len(), 2);
+    assert_eq!(c.users().await.expect("users").len(), 7);
 }
 
 #[cfg(feature = "e2e")]

@@ -230,11 +230,7 @@ pub fn http_get(url: &str) -> (u16, String) {
     .expect("send");
     let mut raw = String::new();
     s.read_to_string(&mut raw).expect("read");
-    let status = raw
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
+    let (status, body) = status_and_body(&raw);
     let location = raw
         .lines()
         .find_map(|l| {
@@ -242,9 +238,19 @@ pub fn http_get(url: &str) -> (u16, String) {
                 .or_else(|| l.strip_prefix("location: "))
         })
         .map(str::to_owned);
+    (status, location.unwrap_or(body))
+}
+
+/// The status code and the body of a raw HTTP/1.1 response.
+pub fn status_and_body(raw: &str) -> (u16, String) {
+    let status = raw
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
     let body = raw
         .split_once("\r\n\r\n")
         .map(|(_, b)| b.to_owned())
         .unwrap_or_default();
-    (status, location.unwrap_or(body))
+    (status, body)
 }

@@ -79,7 +79,7 @@ fn credentials_are_the_learners_own_and_audited_before_they_leave() {
         "no secret in the audit"
     );
 
-    // Beyond the role's maximum (2h) is refused, naming the rule.
+    // Beyond the role's maximum (2h) is refused, naming the query parameter and the rule.
     let resp = b.post("/v1/credentials/lab?duration=3h", Some(&alice));
     assert_eq!(resp.status(), 400);
     let e: Value = resp.json().unwrap();
@@ -87,7 +87,7 @@ fn credentials_are_the_learners_own_and_audited_before_they_leave() {
         e["error"]
             .as_str()
             .unwrap()
-            .starts_with("duration: must be between"),
+            .starts_with("?duration=: must be between"),
         "{e}"
     );
 }

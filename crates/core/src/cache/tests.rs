@@ -293,7 +293,7 @@ fn key_store_choice() {
         matches!(pick("keyring").unwrap(), KeyStore::Keyring { description, .. } if description == "tempcreds:cache-key:/c")
     );
     let e = pick("vault").unwrap_err();
-    assert_eq!(e.flag, "TEMPCREDS_KEY_STORE");
+    assert_eq!(e.field, crate::rules::Field::from("TEMPCREDS_KEY_STORE"));
     #[cfg(target_os = "linux")]
     assert!(matches!(pick("auto").unwrap(), KeyStore::Keyring { .. }));
 }

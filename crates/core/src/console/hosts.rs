@@ -1,7 +1,7 @@
 //! Which sign-in and console hosts a partition and region use, and the console page a link
 //! opens (ARCHITECTURE.md, "Endpoints"). Pure functions, unit-tested as a table.
 
-use crate::rules::{Invalid, Partition};
+use crate::rules::{Field, Invalid, Partition};
 
 /// The sign-in host: the regional host for commercial regions other than us-east-1 (AWS
 /// recommends regional sign-in endpoints), the partition's own host elsewhere.
@@ -34,7 +34,7 @@ fn console_base(partition: Partition, region: Option<&str>) -> Result<String, In
 
 fn no_console(p: Partition) -> Invalid {
     Invalid::new(
-        "--region",
+        Field::Region,
         format!("partition {p} has no public console sign-in endpoint"),
     )
 }
@@ -90,7 +90,7 @@ pub fn destination(
             }
             None => {
                 return Err(Invalid::new(
-                    "--service",
+                    Field::Service,
                     format!(
                         "\"{s}\" is not a service name (lowercase letters, digits and -, e.g. s3, ec2, iam)"
                     ),
@@ -175,8 +175,8 @@ mod tests {
         assert_eq!(
             destination(Partition::Aws, "eu-west-1", Some("s3/../x"))
                 .unwrap_err()
-                .flag,
-            "--service"
+                .field,
+            Field::Service
         );
     }
 }

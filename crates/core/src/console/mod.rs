@@ -8,7 +8,7 @@ mod signin;
 pub use hosts::{destination, logout_base, signin_base};
 pub use signin::{Federation, login_url, logout_wrapped};
 
-use crate::rules::{Invalid, Partition};
+use crate::rules::{Field, Invalid, Partition};
 use crate::{Credentials, Error, Origin};
 
 /// What the user asked of a link, before anything is sent.
@@ -45,14 +45,14 @@ pub fn prepare(
     let destination = match (&opts.destination, &opts.service) {
         (Some(_), Some(_)) => {
             return Err(Invalid::new(
-                "--destination",
-                "cannot be used with --service",
+                Field::Destination,
+                "cannot be used together with a console service",
             ));
         }
         (Some(d), None) => {
             if !d.starts_with("https://") || d.len() < 12 || d.chars().any(char::is_whitespace) {
                 return Err(Invalid::new(
-                    "--destination",
+                    Field::Destination,
                     format!("\"{d}\" must be an https:// URL"),
                 ));
             }
@@ -61,7 +61,7 @@ pub fn prepare(
         (None, service) => destination(partition, region, service.as_deref())?,
     };
     if opts.issuer.trim().is_empty() {
-        return Err(Invalid::new("--issuer", "must not be empty"));
+        return Err(Invalid::new(Field::Issuer, "must not be empty"));
     }
     let (federation, logout) = match &opts.federation_override {
         Some(url) => {
@@ -183,13 +183,13 @@ mod tests {
                 .as_deref(),
             Some("https://signin.aws.amazon.com/oauth")
         );
-        let bad = |o: LinkOptions| prepare(Partition::Aws, "eu-west-1", &o).unwrap_err().flag;
+        let bad = |o: LinkOptions| prepare(Partition::Aws, "eu-west-1", &o).unwrap_err().field;
         assert_eq!(
             bad(LinkOptions {
                 destination: Some("http://x.example/".into()),
                 ..opts()
             }),
-            "--destination"
+            Field::Destination
         );
         assert_eq!(
             bad(LinkOptions {
@@ -197,27 +197,27 @@ mod tests {
                 service: Some("s3".into()),
                 ..opts()
             }),
-            "--destination"
+            Field::Destination
         );
         assert_eq!(
             bad(LinkOptions {
                 issuer: " ".into(),
                 ..opts()
             }),
-            "--issuer"
+            Field::Issuer
         );
         assert_eq!(
             bad(LinkOptions {
                 federation_override: Some("http://x/".into()),
                 ..opts()
             }),
-            "TEMPCREDS_FEDERATION_ENDPOINT"
+            Field::from("TEMPCREDS_FEDERATION_ENDPOINT")
         );
         assert_eq!(
             prepare(Partition::AwsIso, "us-iso-east-1", &opts())
                 .unwrap_err()
-                .flag,
-            "--region"
+                .field,
+            Field::Region
         );
     }
 

@@ -10,12 +10,12 @@ use crate::rules;
 use crate::{Error, rules::Invalid};
 
 /// Asks a person for a code (the CLI: on `/dev/tty`).
-pub trait Prompt {
+pub trait Prompt: Sync {
     fn ask(&self, serial: &str) -> Result<String, Error>;
 }
 
 /// Where the engine gets the code for a device.
-pub trait MfaCodes {
+pub trait MfaCodes: Sync {
     fn code(&self, device: &MfaDevice) -> Result<String, Error>;
 }
 

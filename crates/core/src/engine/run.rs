@@ -11,7 +11,7 @@ use super::connect::{Caller, Connect};
 use super::mfa::MfaCodes;
 use super::sources::{self, Files};
 use crate::cache::{Cache, CacheKey};
-use crate::rules::{CHAINED_MAX_SECONDS, Invalid};
+use crate::rules::{CHAINED_MAX_SECONDS, Field, Invalid};
 use crate::sts::{AssumeRoleInput, FederationInput, Mfa, Sts};
 use crate::{Credentials, Env, Error};
 
@@ -24,7 +24,7 @@ pub struct Issued {
 }
 
 /// The time, injected so that tests can move it.
-pub trait Clock {
+pub trait Clock: Sync {
     fn now(&self) -> OffsetDateTime;
 }
 
@@ -38,7 +38,7 @@ impl Clock for SystemClock {
 }
 
 /// Where issued credentials are kept between runs.
-pub trait StepCache {
+pub trait StepCache: Sync {
     /// Served only while valid for more than the refresh margin at `now`.
     fn get(&self, key: &CacheKey, now: OffsetDateTime) -> Option<Issued>;
     fn put(&self, key: &CacheKey, issued: &Issued) -> Result<(), Error>;
@@ -149,11 +149,11 @@ pub fn role_input(
             OverChainingCap::Cap => duration_seconds = Some(CHAINED_MAX_SECONDS),
             OverChainingCap::Refuse => {
                 let field = match &step.profile {
-                    Some(p) => format!("duration_seconds (profile {p})"),
-                    None => "--duration".to_owned(),
+                    Some(p) => Field::Named(format!("duration_seconds (profile {p})")),
+                    None => Field::Duration,
                 };
                 return Err(Invalid::new(
-                    &field,
+                    field,
                     format!(
                         "must be at most 3600 (got {d}): the source credentials are temporary, so this is role chaining, which STS limits to one hour"
                     ),

@@ -89,22 +89,25 @@ fn partitions_must_agree() {
         ..req(ROLE)
     };
     let e = refused(&r, &Env::default(), "");
-    assert_eq!(e.flag, "--region");
+    assert_eq!(e.field, Field::Region);
     assert!(e.rule.contains("partition aws-cn"), "{e}");
     let cn = req("arn:aws-cn:iam::123456789012:role/Lab");
     assert_eq!(plan(&cn, &Env::default(), "").region.name, "cn-north-1");
     let env = Env::from_pairs([("AWS_REGION", "us-gov-west-1")]);
-    assert_eq!(refused(&cn, &env, "").flag, "AWS_REGION");
+    assert_eq!(refused(&cn, &env, "").field, Field::from("AWS_REGION"));
 }
 
 #[test]
 fn bad_region_names_where_it_came_from() {
     let env = Env::from_pairs([("AWS_REGION", "Frankfurt")]);
-    assert_eq!(refused(&req(ROLE), &env, "").flag, "AWS_REGION");
+    assert_eq!(
+        refused(&req(ROLE), &env, "").field,
+        Field::from("AWS_REGION")
+    );
     let cfg = "[default]\nregion = eu west\n";
     assert_eq!(
-        refused(&req(ROLE), &Env::default(), cfg).flag,
-        "region (profile default)"
+        refused(&req(ROLE), &Env::default(), cfg).field,
+        Field::from("region (profile default)")
     );
 }
 
@@ -114,13 +117,13 @@ fn mfa_code_needs_serial() {
         mfa_code: Some("123456".into()),
         ..req(ROLE)
     };
-    assert_eq!(refused(&r, &Env::default(), "").flag, "--mfa-code");
+    assert_eq!(refused(&r, &Env::default(), "").field, Field::MfaCode);
     let r = AssumeRequest {
         mfa_serial: Some("arn:aws:iam::123456789012:mfa/alice".into()),
         mfa_code: Some("12345".into()),
         ..req(ROLE)
     };
-    assert_eq!(refused(&r, &Env::default(), "").flag, "--mfa-code");
+    assert_eq!(refused(&r, &Env::default(), "").field, Field::MfaCode);
 }
 
 #[test]
@@ -151,10 +154,10 @@ fn the_source_profiles_mfa_process_gives_the_code_for_mfa_serial() {
 #[test]
 fn policy_flag_is_named_in_errors() {
     let r = AssumeRequest {
-        policy: Some(("--policy-file", "{oops".into())),
+        policy: Some((Field::PolicyFile, "{oops".into())),
         ..req(ROLE)
     };
-    assert_eq!(refused(&r, &Env::default(), "").flag, "--policy-file");
+    assert_eq!(refused(&r, &Env::default(), "").field, Field::PolicyFile);
 }
 
 #[test]

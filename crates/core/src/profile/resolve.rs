@@ -56,7 +56,7 @@ fn credential_source(p: &Profile, value: &str) -> Result<Source, Invalid> {
         "Ec2InstanceMetadata" => Ok(Source::Sdk(SdkSource::Ec2InstanceMetadata)),
         "EcsContainer" => Ok(Source::Sdk(SdkSource::EcsContainer)),
         other => Err(Invalid::new(
-            &key(&p.name, "credential_source"),
+            key(&p.name, "credential_source"),
             format!("must be Environment, Ec2InstanceMetadata or EcsContainer (got \"{other}\")"),
         )),
     }
@@ -105,7 +105,7 @@ pub fn resolve(
         match (&p.role_arn, &p.source_profile, &p.credential_source) {
             (Some(_), Some(_), Some(_)) => {
                 return Err(Invalid::new(
-                    &key(&p.name, "credential_source"),
+                    key(&p.name, "credential_source"),
                     "cannot be set together with source_profile: a role takes its first credentials from one of them",
                 )
                 .into());
@@ -164,7 +164,7 @@ fn device(p: &Profile) -> Result<Option<MfaDevice>, Invalid> {
     let Some(serial) = &p.mfa_serial else {
         return Ok(None);
     };
-    rules::mfa_serial(&key(&p.name, "mfa_serial"), serial)?;
+    rules::mfa_serial(key(&p.name, "mfa_serial"), serial)?;
     Ok(Some(MfaDevice {
         serial: serial.clone(),
         process: p.mfa_process.clone().map(ShellCommand::new),
@@ -202,19 +202,19 @@ fn steps(
     for (i, p) in roles.iter().rev().enumerate() {
         let top = i == roles.len() - 1;
         let role_arn = rules::role_arn(
-            &key(&p.name, "role_arn"),
+            key(&p.name, "role_arn"),
             p.role_arn.as_deref().unwrap_or_default(),
         )?;
         if let Some(x) = &p.external_id {
-            rules::external_id(&key(&p.name, "external_id"), x)?;
+            rules::external_id(key(&p.name, "external_id"), x)?;
         }
         if let Some(n) = &p.role_session_name {
-            rules::session_name(&key(&p.name, "role_session_name"), n)?;
+            rules::session_name(key(&p.name, "role_session_name"), n)?;
         }
         let secs = match (top.then_some(duration).flatten(), &p.duration_seconds) {
             (Some(d), _) => Some(d),
             (None, Some(text)) => Some(rules::assume_role_duration(
-                &key(&p.name, "duration_seconds"),
+                key(&p.name, "duration_seconds"),
                 text,
                 false,
             )?),
@@ -240,7 +240,7 @@ fn steps(
                 _ => "another role".to_owned(),
             };
             return Err(Invalid::new(
-                &key(&p.name, "duration_seconds"),
+                key(&p.name, "duration_seconds"),
                 format!(
                     "must be at most 3600: this role is assumed with temporary credentials (role chaining, via {via}), which STS limits to one hour"
                 ),

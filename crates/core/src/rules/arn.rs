@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::{Invalid, check, is_sts_identifier_char};
+use super::{Field, Invalid, check, is_sts_identifier_char};
 
 /// An AWS partition: a separate set of regions with its own endpoints and ARNs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,7 +74,8 @@ pub fn partition_of_region(region: &str) -> Partition {
 
 /// A region name of the shape AWS uses (`eu-west-1`, `us-gov-west-1`, `cn-north-1`). A typo
 /// here would otherwise become a request to a host that does not exist.
-pub fn region(flag: &str, value: &str) -> Result<(), Invalid> {
+pub fn region(flag: impl Into<Field>, value: &str) -> Result<(), Invalid> {
+    let flag = &flag.into();
     let parts: Vec<&str> = value.split('-').collect();
     let ok = parts.len() >= 3
         && parts[0].len() == 2
@@ -117,7 +118,7 @@ const ROLE_ARN_SHAPE: &str = "must be arn:PARTITION:iam::ACCOUNT:role/NAME (ACCO
 /// Splits `arn:PARTITION:iam::ACCOUNT:KIND/...` and checks the parts every IAM ARN shares.
 /// Returns the partition, the account and what follows `KIND`.
 fn iam_arn<'a>(
-    flag: &str,
+    flag: &Field,
     value: &'a str,
     kind: &str,
     shape: &str,
@@ -159,7 +160,7 @@ fn is_account_id(s: &str) -> bool {
 
 /// Splits `PATH/NAME` after the kind, checking the IAM path rule: `/` or `/segments/` of
 /// printable ASCII (`\u0021-\u007E`), at most 512 characters.
-fn path_and_name<'a>(flag: &str, rest: &'a str) -> Result<(String, &'a str), Invalid> {
+fn path_and_name<'a>(flag: &Field, rest: &'a str) -> Result<(String, &'a str), Invalid> {
     let (path, name) = match rest.rfind('/') {
         Some(i) => (format!("/{}/", &rest[..i]), &rest[i + 1..]),
         None => ("/".to_owned(), rest),
@@ -176,7 +177,8 @@ fn path_and_name<'a>(flag: &str, rest: &'a str) -> Result<(String, &'a str), Inv
 
 /// Role ARNs, per the STS `RoleArn` constraints (20..=2048 chars) and IAM's role name rule
 /// (1..=64 chars of `[\w+=,.@-]`).
-pub fn role_arn(flag: &str, value: &str) -> Result<RoleArn, Invalid> {
+pub fn role_arn(flag: impl Into<Field>, value: &str) -> Result<RoleArn, Invalid> {
+    let flag = &flag.into();
     let (partition, account, rest) = iam_arn(flag, value, "role", ROLE_ARN_SHAPE, is_account_id)?;
     let (path, name) = path_and_name(flag, rest)?;
     check(
@@ -200,7 +202,8 @@ pub fn role_arn(flag: &str, value: &str) -> Result<RoleArn, Invalid> {
 
 /// Managed session policies (`PolicyArns`): at most 10, each
 /// `arn:PARTITION:iam::ACCOUNT|aws:policy/PATH/NAME`.
-pub fn policy_arns(flag: &str, values: &[String]) -> Result<(), Invalid> {
+pub fn policy_arns(flag: impl Into<Field>, values: &[String]) -> Result<(), Invalid> {
+    let flag = &flag.into();
     if values.len() > 10 {
         return Err(Invalid::new(
             flag,

@@ -1,6 +1,6 @@
 //! Session durations: parsing `1h`, `90m`, `1h30m`, `3600`, and the STS bounds on them.
 
-use super::Invalid;
+use super::{Field, Invalid};
 
 /// AssumeRole's default when no DurationSeconds is sent.
 pub const ASSUME_ROLE_DEFAULT_SECONDS: u32 = 3600;
@@ -60,7 +60,13 @@ pub fn parse_duration(text: &str) -> Option<u32> {
 
 /// A duration within `min..=max` seconds: the console's `SessionDuration` (900..=43200) and
 /// GetFederationToken's `DurationSeconds` (900..=129600).
-pub fn bounded_duration(flag: &str, text: &str, min: u32, max: u32) -> Result<u32, Invalid> {
+pub fn bounded_duration(
+    flag: impl Into<Field>,
+    text: &str,
+    min: u32,
+    max: u32,
+) -> Result<u32, Invalid> {
+    let flag = &flag.into();
     let secs = parse_duration(text).ok_or_else(|| {
         Invalid::new(
             flag,
@@ -90,7 +96,12 @@ fn human(secs: u32) -> String {
 
 /// AssumeRole `DurationSeconds`: 900..=43200, and at most 3600 when the caller's own
 /// credentials are temporary (role chaining, ARCHITECTURE.md).
-pub fn assume_role_duration(flag: &str, text: &str, chained: bool) -> Result<u32, Invalid> {
+pub fn assume_role_duration(
+    flag: impl Into<Field>,
+    text: &str,
+    chained: bool,
+) -> Result<u32, Invalid> {
+    let flag = &flag.into();
     let secs = parse_duration(text).ok_or_else(|| {
         Invalid::new(
             flag,

@@ -7,6 +7,7 @@
 
 mod arn;
 mod duration;
+mod field;
 mod policy;
 mod tags;
 #[cfg(test)]
@@ -19,21 +20,23 @@ pub use duration::{
     SESSION_TOKEN_MAX_SECONDS, SESSION_TOKEN_MIN_SECONDS, assume_role_duration, bounded_duration,
     parse_duration,
 };
+pub use field::Field;
 pub use policy::{SESSION_POLICY_MAX_CHARS, session_policies};
 pub use tags::{Tag, tags, transitive_tags};
 
-/// An input that breaks an AWS rule: which flag (or variable, or file key) and which rule.
+/// An input that breaks an AWS rule: which field (rendered by the caller as its flag,
+/// config key or query parameter) and which rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{flag}: {rule}")]
+#[error("{field}: {rule}")]
 pub struct Invalid {
-    pub flag: String,
+    pub field: Field,
     pub rule: String,
 }
 
 impl Invalid {
-    pub fn new(flag: &str, rule: impl Into<String>) -> Self {
+    pub fn new(field: impl Into<Field>, rule: impl Into<String>) -> Self {
         Self {
-            flag: flag.to_owned(),
+            field: field.into(),
             rule: rule.into(),
         }
     }
@@ -48,7 +51,7 @@ fn is_sts_identifier_char(c: char) -> bool {
 /// Checks a string's length (in characters) and alphabet. `what` describes the alphabet in
 /// the error message; the first offending character is quoted so the user can find it.
 fn check(
-    flag: &str,
+    flag: &Field,
     value: &str,
     min: usize,
     max: usize,
@@ -80,12 +83,14 @@ fn describe_char(c: char) -> String {
 const STS_ID: &str = "A-Z a-z 0-9 _+=,.@-";
 
 /// `RoleSessionName`: 2..=64 chars of `[\w+=,.@-]`.
-pub fn session_name(flag: &str, value: &str) -> Result<(), Invalid> {
+pub fn session_name(flag: impl Into<Field>, value: &str) -> Result<(), Invalid> {
+    let flag = &flag.into();
     check(flag, value, 2, 64, is_sts_identifier_char, STS_ID)
 }
 
 /// `ExternalId`: 2..=1224 chars of `[\w+=,.@:/-]`.
-pub fn external_id(flag: &str, value: &str) -> Result<(), Invalid> {
+pub fn external_id(flag: impl Into<Field>, value: &str) -> Result<(), Invalid> {
+    let flag = &flag.into();
     check(
         flag,
         value,
@@ -98,7 +103,8 @@ pub fn external_id(flag: &str, value: &str) -> Result<(), Invalid> {
 
 /// MFA `SerialNumber`: 9..=256 chars of `[\w+=/:,.@-]` (an MFA device ARN or a hardware
 /// token's serial).
-pub fn mfa_serial(flag: &str, value: &str) -> Result<(), Invalid> {
+pub fn mfa_serial(flag: impl Into<Field>, value: &str) -> Result<(), Invalid> {
+    let flag = &flag.into();
     check(
         flag,
         value,
@@ -110,7 +116,8 @@ pub fn mfa_serial(flag: &str, value: &str) -> Result<(), Invalid> {
 }
 
 /// MFA `TokenCode`: exactly six ASCII digits. The value itself is never echoed back.
-pub fn mfa_code(flag: &str, value: &str) -> Result<(), Invalid> {
+pub fn mfa_code(flag: impl Into<Field>, value: &str) -> Result<(), Invalid> {
+    let flag = &flag.into();
     if value.len() == 6 && value.bytes().all(|b| b.is_ascii_digit()) {
         Ok(())
     } else {
@@ -119,7 +126,8 @@ pub fn mfa_code(flag: &str, value: &str) -> Result<(), Invalid> {
 }
 
 /// `SourceIdentity`: 2..=64 chars of `[\w+=,.@-]`, and it must not start with `aws:`.
-pub fn source_identity(flag: &str, value: &str) -> Result<(), Invalid> {
+pub fn source_identity(flag: impl Into<Field>, value: &str) -> Result<(), Invalid> {
+    let flag = &flag.into();
     check(flag, value, 2, 64, is_sts_identifier_char, STS_ID)?;
     // The alphabet has no ':' so "aws:" cannot occur; the check stays for clarity should the
     // alphabet ever widen (the IAM User Guide reserves the prefix).
@@ -130,19 +138,25 @@ pub fn source_identity(flag: &str, value: &str) -> Result<(), Invalid> {
 }
 
 /// GetFederationToken `Name`: 2..=32 chars of `[\w+=,.@-]`.
-pub fn federated_user_name(flag: &str, value: &str) -> Result<(), Invalid> {
+pub fn federated_user_name(flag: impl Into<Field>, value: &str) -> Result<(), Invalid> {
+    let flag = &flag.into();
     check(flag, value, 2, 32, is_sts_identifier_char, STS_ID)
 }
 
 /// IAM user and role names (CreateUser, CreateRole): 1..=64 chars of `[\w+=,.@-]`. (A
 /// role name may be longer, but setup gives user and role the same name.)
-pub fn iam_name(flag: &str, value: &str) -> Result<(), Invalid> {
+pub fn iam_name(flag: impl Into<Field>, value: &str) -> Result<(), Invalid> {
+    let flag = &flag.into();
     check(flag, value, 1, 64, is_sts_identifier_char, STS_ID)
 }
 
 /// A role's inline access policy: JSON, at most 10,240 characters without whitespace (IAM's
 /// quota for a role's inline policies together). Returns the parsed document.
-pub fn role_access_policy(flag: &str, text: &str) -> Result<serde_json::Value, Invalid> {
+pub fn role_access_policy(
+    flag: impl Into<Field>,
+    text: &str,
+) -> Result<serde_json::Value, Invalid> {
+    let flag = &flag.into();
     let doc: serde_json::Value = serde_json::from_str(text)
         .map_err(|e| Invalid::new(flag, format!("must be a JSON policy document ({e})")))?;
     if doc.get("Statement").is_none() {
@@ -169,7 +183,8 @@ pub fn role_access_policy(flag: &str, text: &str) -> Result<serde_json::Value, I
 
 /// A profile name we write as a section header in `~/.aws/credentials`: anything a header
 /// can hold unambiguously (no brackets, comment characters, whitespace or control chars).
-pub fn profile_name(flag: &str, value: &str) -> Result<(), Invalid> {
+pub fn profile_name(flag: impl Into<Field>, value: &str) -> Result<(), Invalid> {
+    let flag = &flag.into();
     check(
         flag,
         value,

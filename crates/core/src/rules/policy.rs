@@ -1,6 +1,6 @@
 //! Session policies: the inline JSON policy and its size together with managed policy ARNs.
 
-use super::Invalid;
+use super::{Field, Invalid};
 
 /// "The plaintext that you use for both inline and managed session policies can't exceed
 /// 2,048 characters" (STS AssumeRole, `Policy`).
@@ -11,10 +11,11 @@ pub const SESSION_POLICY_MAX_CHARS: usize = 2048;
 /// not part of a policy's meaning but does count against AWS's 2048-character limit, so a
 /// pretty-printed file that would be refused is sent compact instead.
 pub fn session_policies(
-    flag: &str,
+    flag: impl Into<Field>,
     policy: Option<&str>,
     arns: &[String],
 ) -> Result<Option<String>, Invalid> {
+    let flag = &flag.into();
     let minified = match policy {
         None => None,
         Some(text) => {

@@ -1,6 +1,6 @@
 //! Session tags (`--tag KEY=VALUE`) and transitive tag keys.
 
-use super::Invalid;
+use super::{Field, Invalid};
 
 /// One session tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,7 +18,7 @@ fn is_tag_char(c: char) -> bool {
 }
 
 fn check_tag_text(
-    flag: &str,
+    flag: &Field,
     what: &str,
     text: &str,
     min: usize,
@@ -46,7 +46,8 @@ fn check_tag_text(
 /// Parses `KEY=VALUE` session tags: at most 50; key 1..=128, value 0..=256 characters; keys
 /// are case-insensitive in STS, so two keys differing only in case are a duplicate; the
 /// `aws:` prefix is reserved for AWS.
-pub fn tags(flag: &str, items: &[String]) -> Result<Vec<Tag>, Invalid> {
+pub fn tags(flag: impl Into<Field>, items: &[String]) -> Result<Vec<Tag>, Invalid> {
+    let flag = &flag.into();
     if items.len() > MAX_TAGS {
         return Err(Invalid::new(
             flag,
@@ -91,7 +92,12 @@ pub fn tags(flag: &str, items: &[String]) -> Result<Vec<Tag>, Invalid> {
 
 /// Transitive tag keys: at most 50, each must name a tag passed with `--tag` (compared
 /// case-insensitively, as STS does). Returns the keys spelled as in the tags.
-pub fn transitive_tags(flag: &str, keys: &[String], tags: &[Tag]) -> Result<Vec<String>, Invalid> {
+pub fn transitive_tags(
+    flag: impl Into<Field>,
+    keys: &[String],
+    tags: &[Tag],
+) -> Result<Vec<String>, Invalid> {
+    let flag = &flag.into();
     if keys.len() > MAX_TAGS {
         return Err(Invalid::new(
             flag,

@@ -13,7 +13,7 @@ fn session_name_bounds_and_alphabet() {
     assert!(session_name("-s", "a_b+c=d,e.f@g-h").is_ok());
     assert!(session_name("-s", &"x".repeat(64)).is_ok());
     let e = session_name("-s", "a").unwrap_err();
-    assert_eq!(e.flag, "-s");
+    assert_eq!(e.field, Field::from("-s"));
     assert!(
         e.rule.contains("2 to 64") && e.rule.contains("got 1"),
         "{e}"
@@ -130,7 +130,7 @@ fn role_arns() {
         "arn:aws:iam::123456789012:role",
     ] {
         let e = role_arn("--role-arn", bad).unwrap_err();
-        assert_eq!(e.flag, "--role-arn", "{bad}");
+        assert_eq!(e.field, Field::from("--role-arn"), "{bad}");
     }
     let e = role_arn("-r", "arn:azure:iam::123456789012:role/Lab").unwrap_err();
     assert!(e.rule.contains("unknown partition \"azure\""), "{e}");

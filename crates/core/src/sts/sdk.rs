@@ -280,7 +280,7 @@ impl Sts for SdkSts {
                 .key(&t.key)
                 .value(&t.value)
                 .build()
-                .map_err(|e| Error::refused(format!("--tag: {e}"), None))?;
+                .map_err(|e| Error::refused(format!("a session tag: {e}"), None))?;
             req = req.tags(tag);
         }
         for k in &input.transitive_tag_keys {
