@@ -174,3 +174,83 @@ fn sigterm_stops_the_broker_cleanly() {
     let log = std::fs::read_to_string(b.log()).unwrap();
     assert!(log.contains("finishing in-flight requests"), "{log}");
 }
+
+#[test]
+fn every_config_value_is_checked_before_anything_is_created() {
+    for (change, key) in [
+        (("127.0.0.1:0", "127.0.0.1:99999"), "listen:"),
+        (
+            ("issuer = \"https://labs.example.com\"", "issuer = \"\""),
+            "issuer:",
+        ),
+    ] {
+        let b = Broker::configured("http://127.0.0.1:9", &CONFIG.replace(change.0, change.1));
+        for args in [&["serve"][..], &["user", "list"], &["user", "add", "alice"]] {
+            let out = b.run(args);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+            let err = stderr(&out);
+            assert_eq!(err.lines().count(), 1, "{err}");
+            assert!(
+                err.starts_with("error: ") && err.contains(key),
+                "{key}: {err}"
+            );
+            assert!(!err.contains("--"), "no CLI flag of tempcreds: {err}");
+            assert!(
+                !b.dir.path().join("broker.db").exists(),
+                "{args:?} created the database"
+            );
+        }
+    }
+}
+
+#[test]
+fn two_operators_adding_one_user_at_once_get_exists_not_a_database_error() {
+    let b = Broker::configured("http://127.0.0.1:9", CONFIG);
+    b.add_user("first", &[], false); // the database exists before the race
+    for round in 0..3 {
+        let name = format!("racer{round}");
+        let mut children: Vec<_> = (0..2)
+            .map(|_| {
+                b.command()
+                    .args(["user", "add", &name, "--grant", "lab"])
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let outs: Vec<_> = children
+            .drain(..)
+            .map(|c| c.wait_with_output().unwrap())
+            .collect();
+        let codes: Vec<_> = outs.iter().map(|o| o.status.code()).collect();
+        assert!(
+            codes.contains(&Some(0)) && codes.contains(&Some(2)),
+            "{codes:?}"
+        );
+        let loser = outs.iter().find(|o| o.status.code() == Some(2)).unwrap();
+        assert!(
+            stderr(loser).starts_with(&format!("error: user {name} already exists")),
+            "{}",
+            stderr(loser)
+        );
+    }
+}
+
+#[test]
+fn an_admin_revoke_whose_cut_off_fails_says_the_user_is_revoked() {
+    let console = Console::start();
+    // The catalogue names roles that IAM does not have: the deny policy cannot be put.
+    let b = Broker::start(&console, CONFIG);
+    let alice = b.add_user("alice", &["lab"], false);
+    let root = b.add_user("root", &[], true);
+    let r = b.post("/v1/admin/users/alice/revoke", Some(&root));
+    assert_eq!(r.status(), 502);
+    let e: Value = r.json().unwrap();
+    let msg = e["error"].as_str().unwrap();
+    assert!(
+        msg.starts_with("user alice is revoked (no new credentials), but their live sessions are not cut off yet"),
+        "{msg}"
+    );
+    assert_eq!(b.post("/v1/credentials/lab", Some(&alice)).status(), 403);
+}

@@ -168,3 +168,37 @@ fn the_brokers_own_credentials_are_fetched_again_as_they_expire() {
         asked()
     );
 }
+
+#[test]
+fn oversized_bodies_and_wrong_methods_are_refused_on_every_route_by_the_binary() {
+    let console = Console::start();
+    let b = Broker::start(&console, CONFIG);
+    create_roles(&b);
+    let alice = b.add_user("alice", &["lab"], false);
+    let client = Broker::client();
+    let big = "x".repeat(20 * 1024); // the default max_body_bytes is 16 KiB
+    let before = console.sts_calls();
+    for path in ["/v1/credentials/lab", "/v1/login", "/v1/logout"] {
+        let r = client
+            .post(format!("{}{path}", b.url))
+            .bearer_auth(&alice)
+            .body(big.clone())
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 413, "{path}");
+    }
+    assert_eq!(
+        console.sts_calls(),
+        before,
+        "nothing was vended for an oversized body"
+    );
+    let r = client
+        .get(format!("{}/v1/credentials/lab", b.url))
+        .bearer_auth(&alice)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 405);
+    assert_eq!(r.headers()["allow"], "POST");
+    let e: serde_json::Value = r.json().unwrap();
+    assert_eq!(e["error"], "GET is not allowed here: use POST");
+}
