@@ -307,7 +307,8 @@ async fn own_link(args: &ConsoleArgs, ctx: &Context<'_>) -> Result<String, Error
     if chain.steps.is_empty() {
         creds.origin = own_origin(&creds, &region.name).await?;
     }
-    let session_duration = console::session_duration(creds.origin, None)?;
+    let session_duration =
+        console::session_duration(creds.origin, None).map_err(|e| in_our_words(e, creds.origin))?;
     if let Some(exp) = creds.expiration {
         let left = exp - time::OffsetDateTime::now_utc();
         if left < time::Duration::minutes(15) {
@@ -351,13 +352,9 @@ async fn mint_issued(
     quiet: bool,
 ) -> Result<String, Error> {
     let creds = &issued.credentials;
-    mint(
-        link,
-        creds,
-        console::session_duration(creds.origin, wanted)?,
-        quiet,
-    )
-    .await
+    let duration = console::session_duration(creds.origin, wanted)
+        .map_err(|e| in_our_words(e, creds.origin))?;
+    mint(link, creds, duration, quiet).await
 }
 
 async fn mint(
@@ -372,4 +369,21 @@ async fn mint(
         link.mint(creds, session_duration),
     )
     .await
+}
+
+/// The library's refusal of credentials that cannot sign in, with the hint in this command
+/// line's words (its flags).
+fn in_our_words(e: Error, origin: Origin) -> Error {
+    let hint = match origin {
+        Origin::LongTerm => {
+            "use --federated-user NAME --policy-file POLICY.json (GetFederationToken), or -r ROLE_ARN"
+        }
+        Origin::SessionToken => "assume a role with them: tempcreds console -r ROLE_ARN",
+        Origin::Process => "name the role with -r ROLE_ARN",
+        _ => return e,
+    };
+    match e {
+        Error::Refused { message, .. } => Error::refused(message, Some(hint.to_owned())),
+        other => other,
+    }
 }

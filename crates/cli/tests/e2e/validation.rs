@@ -331,7 +331,7 @@ fn tag_rules() {
             "b",
         ],
         "--transitive-tag",
-        "given with --tag",
+        "the key of one of the session tags",
     );
 }
 

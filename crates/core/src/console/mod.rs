@@ -128,15 +128,15 @@ pub fn session_duration(origin: Origin, requested: Option<u32>) -> Result<Option
         Origin::AssumedRole { chained: true } | Origin::FederationToken | Origin::Broker => Ok(None),
         Origin::SessionToken => Err(Error::refused(
             "GetSessionToken (MFA session) credentials cannot sign in to the console: AWS allows only role and federation-token credentials (\"Only federation tokens or assume role tokens may be used for federated login\")",
-            Some("assume a role with them: tempcreds console -r ROLE_ARN".to_owned()),
+            Some("assume a role with them, and sign in with the role's credentials".to_owned()),
         )),
         Origin::LongTerm => Err(Error::refused(
             "long-term IAM user keys cannot sign in to the console directly",
-            Some("use --federated-user NAME --policy-file POLICY.json (GetFederationToken), or -r ROLE_ARN".to_owned()),
+            Some("sign in as a federated user (GetFederationToken, with a session policy), or through a role".to_owned()),
         )),
         Origin::Process => Err(Error::refused(
             "credentials from a credential_process cannot be told apart (role, MFA session or user keys), so no link is made from them",
-            Some("name the role with -r ROLE_ARN".to_owned()),
+            Some("name the role to sign in as".to_owned()),
         )),
     }
 }

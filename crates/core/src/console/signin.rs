@@ -103,7 +103,7 @@ fn hint_for(body: &str) -> String {
     if body.contains("Only federation tokens or assume role tokens") {
         "only role and federation-token credentials can sign in".to_owned()
     } else if body.contains("SessionDuration") {
-        "the console session length was refused: role-chained and federation-token credentials take no --duration for the console".to_owned()
+        "the console session length was refused: role-chained and federation-token credentials take no console session length".to_owned()
     } else {
         "the credentials may have expired, or belong to another partition than the sign-in endpoint's".to_owned()
     }

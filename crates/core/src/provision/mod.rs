@@ -113,7 +113,7 @@ impl fmt::Display for Change {
             Change::PutRolePolicy(_) => write!(f, "set the role's access policy {ROLE_POLICY}"),
             Change::DeleteRolePolicy => write!(
                 f,
-                "delete the role's access policy {ROLE_POLICY} (no --policy-file)"
+                "delete the role's access policy {ROLE_POLICY} (none was given)"
             ),
             Change::AttachRolePolicy(a) => write!(f, "attach {a} to the role"),
             Change::DetachRolePolicy(a) => write!(f, "detach {a} from the role"),

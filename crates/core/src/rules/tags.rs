@@ -115,7 +115,7 @@ pub fn transitive_tags(
         else {
             return Err(Invalid::new(
                 flag,
-                format!("\"{key}\" must be the key of a tag given with --tag"),
+                format!("\"{key}\" must be the key of one of the session tags"),
             ));
         };
         if !out.contains(&tag.key) {

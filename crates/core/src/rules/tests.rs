@@ -293,7 +293,7 @@ fn transitive_tag_rules() {
         Ok(s(&["Team"]))
     );
     let e = transitive_tags("--transitive-tag", &s(&["owner"]), &t).unwrap_err();
-    assert!(e.rule.contains("--tag"), "{e}");
+    assert!(e.rule.contains("one of the session tags"), "{e}");
 }
 
 #[test]

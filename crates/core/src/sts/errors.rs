@@ -104,21 +104,21 @@ fn hint(code: &str, message: &str, ctx: &Context<'_>) -> Option<String> {
     let h = match code {
         "InvalidClientTokenId" => "AWS does not know the source access key: check AWS_ACCESS_KEY_ID or the source profile's aws_access_key_id (a just-created key can take a few seconds to work)".to_owned(),
         "SignatureDoesNotMatch" => "the source secret access key does not match its key id, or the keys belong to another partition than the region's (aws, aws-cn, aws-us-gov)".to_owned(),
-        "AccessDenied" if message.contains("MultiFactorAuthentication") => "the MFA code was refused: wait for the next code (a code works once per 30 seconds) and check --mfa-serial names the caller's device".to_owned(),
+        "AccessDenied" if message.contains("MultiFactorAuthentication") => "the MFA code was refused: wait for the next code (a code works once per 30 seconds) and check that the MFA serial is the caller's device".to_owned(),
         "AccessDenied" => format!(
             "either the caller lacks sts:AssumeRole on {}, or the role's trust policy does not name the caller{}",
             ctx.role_arn.as_deref().unwrap_or("the role"),
-            if ctx.mfa { "" } else { " (or it requires MFA: add --mfa-serial, or an external id: --external-id)" }
+            if ctx.mfa { "" } else { " (or it requires MFA or an external id)" }
         ),
         "ExpiredToken" | "ExpiredTokenException" => "the source credentials have expired: refresh them (new session token, or re-run the command that produced them)".to_owned(),
         "RegionDisabledException" => format!(
-            "STS is not activated in {}: activate it in the IAM console (Account settings), or choose another --region",
+            "STS is not activated in {}: activate it in the IAM console (Account settings), or use another region",
             ctx.region
         ),
         "MalformedPolicyDocument" | "MalformedPolicyDocumentException" => "the session policy is JSON but not a valid IAM policy: check Version, Statement, Effect, Action and Resource".to_owned(),
         "PackedPolicyTooLarge" | "PackedPolicyTooLargeException" => "the session policy and session tags together are too large once packed by AWS: shorten the policy or pass fewer tags".to_owned(),
         "ValidationError" if message.contains("DurationSeconds") || message.contains("duration") => format!(
-            "the requested duration{} is above the role's maximum session duration: ask for less with --duration, or raise the role's MaxSessionDuration",
+            "the requested duration{} is above the role's maximum session duration: ask for less, or raise the role's MaxSessionDuration",
             ctx.duration.map(|d| format!(" ({d} s)")).unwrap_or_default()
         ),
         "Throttling" | "ThrottlingException" | "RequestLimitExceeded" => "STS is throttling these calls: wait a moment and try again".to_owned(),
@@ -131,7 +131,7 @@ fn hint(code: &str, message: &str, ctx: &Context<'_>) -> Option<String> {
 fn iam_hint(code: &str, message: &str) -> Option<String> {
     let h = match code {
         "AccessDenied" | "AccessDeniedException" => {
-            "the caller lacks this IAM permission: run setup/teardown with an administrator's credentials (AWS_PROFILE or --source-profile)"
+            "the caller lacks this IAM permission: run setup/teardown with an administrator's credentials (AWS_PROFILE, or the source profile)"
         }
         "InvalidClientTokenId" => {
             "AWS does not know the caller's access key: check AWS_ACCESS_KEY_ID or the profile"
@@ -220,7 +220,7 @@ pub(crate) fn no_source_credentials(tried: Tried<'_>, err: Option<&CredentialsEr
         Tried::DefaultChain(Some(p)) => format!(
             "check that profile \"{p}\" exists in AWS_CONFIG_FILE or AWS_SHARED_CREDENTIALS_FILE and holds keys"
         ),
-        Tried::DefaultChain(None) => "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or name a profile with --source-profile or AWS_PROFILE".to_owned(),
+        Tried::DefaultChain(None) => "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or name a source profile (AWS_PROFILE)".to_owned(),
         Tried::Given => "check the keys".to_owned(),
         Tried::Imds => "run on an EC2 instance with a role, or point AWS_EC2_METADATA_SERVICE_ENDPOINT at a metadata service".to_owned(),
         Tried::Ecs => "run in a container with a task role, or set AWS_CONTAINER_CREDENTIALS_FULL_URI".to_owned(),
