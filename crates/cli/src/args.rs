@@ -279,7 +279,7 @@ pub(crate) struct ConsoleArgs {
 }
 
 /// Options of the profile commands.
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub(crate) struct ProfileOptions {
     /// The current 6-digit MFA code [default: the profile's mfa_process, else asked on the terminal]
     #[arg(long, value_name = "CODE")]

@@ -22,7 +22,16 @@ use tracing_subscriber::prelude::*;
 use crate::args::{Cli, Command};
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    match profiles::cached_credential_process(&args) {
+        Some(Ok(())) => return ExitCode::SUCCESS,
+        Some(Err(e)) => {
+            ui::error(&e);
+            return ExitCode::from(e.exit_code());
+        }
+        None => {}
+    }
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {
             use clap::error::ErrorKind;

@@ -6,7 +6,7 @@ use std::os::unix::process::CommandExt;
 use std::process::Command;
 
 use tempcreds_core::cache::Cache;
-use tempcreds_core::engine::{Chain, Files, Issued, Last, Step};
+use tempcreds_core::engine::{Chain, Files, Issued, Last, Step, step_keys};
 use tempcreds_core::output::{self, Shell};
 use tempcreds_core::profile::{self, Profiles};
 use tempcreds_core::region::ResolvedRegion;
@@ -82,6 +82,25 @@ pub(crate) async fn issue(
 ) -> Result<Issued, Error> {
     let region = p.region(opts)?;
     run::run(&p.chain, &region.name, last, &p.ctx(quiet)).await
+}
+
+/// `tempcreds credential-process PROFILE`, exactly, answered from the cache before the
+/// argument parser runs: clap builds every subcommand's arguments, which is a fifth of a hit
+/// (every AWS SDK call through `credential_process` is one). Anything else — another form,
+/// a miss, an error, a damaged entry — returns None, and the full path runs and reports.
+pub(crate) fn cached_credential_process(args: &[std::ffi::OsString]) -> Option<Result<(), Error>> {
+    let [_, command, name] = args else {
+        return None;
+    };
+    let name = name.to_str().filter(|n| !n.starts_with('-'))?;
+    if command != "credential-process" {
+        return None;
+    }
+    let p = prepare(Some(name), &ProfileOptions::default()).ok()?;
+    let key = step_keys(&p.chain, &p.files).pop()??;
+    let cache = Cache::from_env(&p.env).ok()?;
+    let hit = cache.peek(&key, OffsetDateTime::now_utc())?;
+    Some(common::print(&output::credential_process(&hit.credentials)))
 }
 
 /// `credential-process`: the cache first, synchronously; the runtime only on a miss.

@@ -126,17 +126,19 @@ impl Cache {
             let _ = std::fs::remove_file(&path);
             return None;
         };
-        let assumed_role_arn = p.assumed_role_arn.clone();
-        let creds = to_credentials(p)?;
-        let exp = creds.expiration?;
-        if exp - now <= REFRESH_MARGIN {
+        let fresh = usable(p, now);
+        if fresh.is_none() {
             tracing::info!(file = %path.display(), "cache entry expires within 5 minutes: refreshing");
-            return None;
         }
-        Some(Issued {
-            credentials: creds,
-            assumed_role_arn,
-        })
+        fresh
+    }
+
+    /// As `get_issued`, with no side effect at all: a damaged entry is left for
+    /// `get_issued` to report and remove (the `credential-process` fast path, which runs
+    /// before logging is set up, falls back to the full path on anything but a hit).
+    pub fn peek(&self, key: &CacheKey, now: OffsetDateTime) -> Option<Issued> {
+        let bytes = std::fs::read(self.path(key)).ok()?;
+        usable(self.decode(&bytes, &key.id())?, now)
     }
 
     /// Stores credentials (they must carry an expiration) under `key`.
@@ -242,6 +244,19 @@ fn origin_name(o: Origin) -> &'static str {
         Origin::Process => "Process",
         Origin::Broker => "Broker",
     }
+}
+
+/// The entry's credentials while valid for more than the refresh margin at `now`.
+fn usable(p: Payload, now: OffsetDateTime) -> Option<Issued> {
+    let assumed_role_arn = p.assumed_role_arn.clone();
+    let creds = to_credentials(p)?;
+    if creds.expiration? - now <= REFRESH_MARGIN {
+        return None;
+    }
+    Some(Issued {
+        credentials: creds,
+        assumed_role_arn,
+    })
 }
 
 fn to_credentials(p: Payload) -> Option<Credentials> {

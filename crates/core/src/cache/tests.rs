@@ -117,6 +117,8 @@ fn damaged_or_foreign_entries_are_ignored_and_removed() {
     for junk in [&b""[..], b"TCC1", b"TCC1short", b"{\"not\":\"ours\"}"] {
         std::fs::create_dir_all(file.parent().unwrap()).unwrap();
         std::fs::write(&file, junk).unwrap();
+        assert!(cache.peek(&key(), now).is_none());
+        assert!(file.exists(), "peek has no side effect: get reports and removes");
         assert!(cache.get(&key(), now).is_none());
         assert!(!file.exists(), "damaged entry removed");
     }
