@@ -118,7 +118,10 @@ fn damaged_or_foreign_entries_are_ignored_and_removed() {
         std::fs::create_dir_all(file.parent().unwrap()).unwrap();
         std::fs::write(&file, junk).unwrap();
         assert!(cache.peek(&key(), now).is_none());
-        assert!(file.exists(), "peek has no side effect: get reports and removes");
+        assert!(
+            file.exists(),
+            "peek has no side effect: get reports and removes"
+        );
         assert!(cache.get(&key(), now).is_none());
         assert!(!file.exists(), "damaged entry removed");
     }

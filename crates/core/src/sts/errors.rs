@@ -184,8 +184,9 @@ pub(crate) fn causes(e: &(dyn StdError + 'static), keep: usize) -> String {
 /// What was asked for source credentials, named in words in the error.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Tried<'a> {
-    /// The SDK's default chain, for this profile (None: `AWS_PROFILE` or `default`).
-    DefaultChain(Option<&'a str>),
+    /// The SDK's default chain, for this profile (None: none named, so `AWS_PROFILE` or
+    /// `default`, which the second field names).
+    DefaultChain(Option<&'a str>, &'a str),
     Given,
     Imds,
     Ecs,
@@ -194,9 +195,9 @@ pub(crate) enum Tried<'a> {
 impl Tried<'_> {
     fn words(self) -> String {
         match self {
-            Tried::DefaultChain(p) => format!(
+            Tried::DefaultChain(p, implied) => format!(
                 "tried the environment, the shared files (profile {}), web identity, the container endpoint and the instance metadata service",
-                p.unwrap_or("AWS_PROFILE or default")
+                p.unwrap_or(implied)
             ),
             Tried::Given => "the credentials given were not accepted".to_owned(),
             Tried::Imds => "tried the EC2 instance metadata service".to_owned(),
@@ -217,10 +218,10 @@ pub(crate) fn no_source_credentials(tried: Tried<'_>, err: Option<&CredentialsEr
         ),
     };
     let hint = match tried {
-        Tried::DefaultChain(Some(p)) => format!(
+        Tried::DefaultChain(Some(p), _) => format!(
             "check that profile \"{p}\" exists in AWS_CONFIG_FILE or AWS_SHARED_CREDENTIALS_FILE and holds keys"
         ),
-        Tried::DefaultChain(None) => "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or name a source profile (AWS_PROFILE)".to_owned(),
+        Tried::DefaultChain(None, _) => "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or name a source profile (AWS_PROFILE)".to_owned(),
         Tried::Given => "check the keys".to_owned(),
         Tried::Imds => "run on an EC2 instance with a role, or point AWS_EC2_METADATA_SERVICE_ENDPOINT at a metadata service".to_owned(),
         Tried::Ecs => "run in a container with a task role, or set AWS_CONTAINER_CREDENTIALS_FULL_URI".to_owned(),

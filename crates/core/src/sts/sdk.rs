@@ -131,8 +131,13 @@ impl SdkSts {
                 .with_http_client(super::http::plain_http_client())
                 .with_region(Some(Region::new(settings.region.clone())))
         };
+        // The profile the SDK reads when none is named (for the error's words only).
+        let implied = std::env::var("AWS_PROFILE")
+            .ok()
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| "default".to_owned());
         let what = match provider {
-            Provider::Default => Tried::DefaultChain(settings.profile.as_deref()),
+            Provider::Default => Tried::DefaultChain(settings.profile.as_deref(), &implied),
             Provider::Given(c) => {
                 loader = loader.credentials_provider(aws_credential_types::Credentials::new(
                     c.access_key_id.clone(),
