@@ -45,6 +45,8 @@ pub fn calls(log: &Log) -> Vec<String> {
 #[derive(Debug)]
 pub struct FakeConnect {
     pub log: Log,
+    /// While set, every STS call fails as an unreachable endpoint would.
+    pub down: Arc<std::sync::atomic::AtomicBool>,
     pub clock: FakeClock,
     /// What an SDK source resolves to.
     pub sdk_caller: Credentials,
@@ -53,6 +55,7 @@ pub struct FakeConnect {
 #[derive(Debug)]
 pub struct FakeSts {
     log: Log,
+    down: Arc<std::sync::atomic::AtomicBool>,
     now: OffsetDateTime,
     caller: Credentials,
 }
@@ -75,6 +78,7 @@ impl FakeConnect {
     pub fn new(clock: &FakeClock) -> Self {
         Self {
             log: Log::default(),
+            down: Arc::default(),
             clock: clock.clone(),
             sdk_caller: keys("ASIASDK", true, Some(clock.now() + Duration::hours(6))),
         }
@@ -94,6 +98,7 @@ impl Connect for FakeConnect {
         };
         Ok(FakeSts {
             log: Arc::clone(&self.log),
+            down: Arc::clone(&self.down),
             now: self.clock.now(),
             caller,
         })
@@ -102,9 +107,22 @@ impl Connect for FakeConnect {
 
 impl FakeSts {
     fn record(&self, line: String) -> usize {
+        if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+            return 0;
+        }
         let mut l = self.log.lock().expect("log");
         l.push(line);
         l.len()
+    }
+
+    fn unreachable(&self) -> Result<(), Error> {
+        if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(Error::Transport {
+                message: "STS AssumeRole could not connect: connection refused".into(),
+                hint: None,
+            });
+        }
+        Ok(())
     }
 
     fn issue(&self, n: usize, seconds: u32, origin: Origin) -> Credentials {
@@ -132,6 +150,7 @@ impl Sts for FakeSts {
     }
 
     async fn assume_role(&self, input: &AssumeRoleInput) -> Result<AssumedRole, Error> {
+        self.unreachable()?;
         let n = self.record(format!(
             "AssumeRole {} as {} duration={:?}{}",
             input.role_arn,

@@ -9,6 +9,9 @@ mod display;
 #[cfg(test)]
 mod fake;
 mod mfa;
+mod renew;
+#[cfg(test)]
+mod renew_tests;
 mod run;
 mod sources;
 #[cfg(test)]
@@ -20,6 +23,9 @@ pub use chain::{
 };
 pub use connect::{Caller, Connect, Prebuilt, SdkConnect};
 pub use mfa::{MfaChooser, MfaCodes, NoPrompt, Prompt};
+pub use renew::{
+    Answer, DEFAULT_RENEW_BEFORE, MANDATORY_LEFT, RETRY_AFTER, Renew, RenewPolicy, Renewer,
+};
 pub use run::{
     Clock, Engine, Issued, Last, NoCache, StepCache, SystemClock, default_session_name, role_input,
     step_keys,

@@ -28,17 +28,17 @@ fn config() -> String {
 const CREDENTIALS: &str = "[base]\naws_access_key_id = AKIABASE\naws_secret_access_key = s\n\
                            [keyed]\naws_access_key_id = AKIAKEYED\naws_secret_access_key = s\n";
 
-struct World {
+pub(super) struct World {
     _tmp: tempfile::TempDir,
-    clock: FakeClock,
-    connect: FakeConnect,
-    cache: Cache,
-    files: Files,
-    env: Env,
+    pub(super) clock: FakeClock,
+    pub(super) connect: FakeConnect,
+    pub(super) cache: Cache,
+    pub(super) files: Files,
+    pub(super) env: Env,
 }
 
 impl World {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         let tmp = tempfile::tempdir().expect("tmp");
         let cache = Cache::open(
             tmp.path().join("cache"),
@@ -59,12 +59,17 @@ impl World {
         }
     }
 
-    fn chain(&self, profile: &str) -> Chain {
+    pub(super) fn chain(&self, profile: &str) -> Chain {
         let p = Profiles::from_texts(&self.files.config, &self.files.credentials);
         resolve(&p, profile, None).expect("resolves")
     }
 
-    fn run_chain(&self, chain: &Chain, mfa: &dyn MfaCodes, last: Last) -> Result<Issued, Error> {
+    pub(super) fn run_chain(
+        &self,
+        chain: &Chain,
+        mfa: &dyn MfaCodes,
+        last: Last,
+    ) -> Result<Issued, Error> {
         let engine = Engine {
             connect: &self.connect,
             cache: &self.cache,
@@ -80,12 +85,12 @@ impl World {
         self.run_chain(&self.chain(profile), mfa, Last::MayBeCached)
     }
 
-    fn calls(&self) -> Vec<String> {
+    pub(super) fn calls(&self) -> Vec<String> {
         calls(&self.connect.log)
     }
 }
 
-fn block_on<T>(f: impl Future<Output = T>) -> T {
+pub(super) fn block_on<T>(f: impl Future<Output = T>) -> T {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
