@@ -58,6 +58,9 @@ pub(crate) enum Command {
     Exec(Box<ExecArgs>),
     /// Print a profile's credentials in the credential_process format (cached: no network on a hit)
     CredentialProcess(PositionalProfile),
+    /// Serve profiles' credentials on a local endpoint that renews them ahead of expiry (the container-credentials protocol), until Ctrl-C
+    #[command(after_help = SERVE_EXAMPLES)]
+    Serve(ServeArgs),
     /// Show which identity a profile (or the environment) gives, with MFA and time left
     Whoami(PositionalProfile),
     /// List profiles, their kind, and cached sessions with time left
@@ -78,6 +81,16 @@ pub(crate) enum Command {
         shell: clap_complete::Shell,
     },
 }
+
+const SERVE_EXAMPLES: &str = "\
+It prints the two variables a process sets to use it; every AWS SDK and the AWS CLI then
+fetch credentials from it and refresh by themselves, for as long as the MFA session lasts.
+Credentials are renewed 15 minutes before they expire (TEMPCREDS_RENEW_BEFORE=SECONDS sets
+the lead, for tests and short sessions).
+
+Examples:
+  tempcreds serve lab            # then: export the two printed variables; aws s3 ls
+  tempcreds serve lab prod       # /profiles/lab, /profiles/prod; / is lab";
 
 const SETUP_EXAMPLES: &str = "\
 Run it with an administrator's credentials (AWS_PROFILE, --source-profile, or the
@@ -365,6 +378,18 @@ pub(crate) struct SessionArgs {
     /// Length of a new MFA session: 43200, 12h, 36h (15m..36h) [default: 12h, or reuse the cached one]
     #[arg(short = 'd', long, value_name = "DURATION")]
     pub(crate) duration: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// The profiles to serve (the first also at /)
+    #[arg(required = true, value_name = "PROFILE")]
+    pub(crate) profiles: Vec<String>,
+    /// Address to listen on (a port of 0 picks a free one)
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    pub(crate) listen: String,
+    #[command(flatten)]
+    pub(crate) opts: ProfileOptions,
 }
 
 #[derive(Debug, Args)]

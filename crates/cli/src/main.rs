@@ -8,6 +8,7 @@ mod console;
 mod inspect;
 mod profiles;
 mod run;
+mod server;
 mod setup;
 mod ui;
 
@@ -70,6 +71,16 @@ fn main() -> ExitCode {
         Command::Env(a) => runtime().block_on(profiles::env(a, quiet)),
         Command::Exec(a) => profiles::exec(a, quiet),
         Command::CredentialProcess(a) => profiles::credential_process(a, quiet),
+        // Requests are served while a renewal (and its MFA prompt) runs on another thread.
+        Command::Serve(a) => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| tempcreds_core::Error::Transport {
+                message: format!("cannot start the async runtime: {e}"),
+                hint: None,
+            })
+            .and_then(|rt| rt.block_on(server::serve(a, quiet))),
         Command::Whoami(a) => runtime().block_on(inspect::whoami(a, quiet)),
         Command::List => inspect::list(),
         Command::Clear { profile } => inspect::clear(profile.as_deref(), quiet),

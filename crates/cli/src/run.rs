@@ -14,7 +14,10 @@ use tempcreds_core::{Env, Error};
 use crate::ui;
 
 /// The terminal, as the engine's prompt.
-struct Terminal;
+pub(crate) struct Terminal;
+
+/// The one terminal, for choosers that outlive a command's stack (the endpoint's renewals).
+pub(crate) static TERMINAL: Terminal = Terminal;
 
 impl Prompt for Terminal {
     fn ask(&self, serial: &str) -> Result<String, Error> {

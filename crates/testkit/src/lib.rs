@@ -184,6 +184,11 @@ impl Console {
         }
     }
 
+    /// moto itself, behind the fake (calls made there are not counted by `sts_calls`).
+    pub fn moto_url(&self) -> &str {
+        &self._moto.url
+    }
+
     /// What getSigninToken received, in order (without the Session secret).
     pub fn log(&self) -> Vec<serde_json::Value> {
         let (_, body) = http_get(&format!("{}/_fake/log", self.url));

@@ -12,6 +12,7 @@ mod ini_oracle;
 mod killed;
 mod outputs;
 mod profiles;
+mod server;
 mod sessions;
 mod setup;
 mod setup_mfa;

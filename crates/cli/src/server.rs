@@ -1,0 +1,243 @@
+//! `tempcreds serve`: a local endpoint of the container-credentials protocol (what the AWS
+//! SDKs and CLI read from `AWS_CONTAINER_CREDENTIALS_FULL_URI` with
+//! `AWS_CONTAINER_AUTHORIZATION_TOKEN`), so that a long-running process refreshes its
+//! credentials by itself and never holds a key in its environment. Each profile's
+//! credentials are fetched before serving (any MFA prompt then) and renewed ahead of the
+//! SDKs' windows through the engine (`engine::Renewer`), in the background: a request waits
+//! at most two seconds for a renewal in flight, never for STS past the SDKs' timeouts.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::json;
+use subtle::ConstantTimeEq;
+use tempcreds_core::cache::Cache;
+use tempcreds_core::engine::{
+    Answer, Chain, Clock, Engine, Files, Issued, Last, MfaChooser, Renew, RenewPolicy, Renewer,
+    SdkConnect, SystemClock,
+};
+use tempcreds_core::rules::Invalid;
+use tempcreds_core::{Env, Error};
+
+use crate::args::ServeArgs;
+use crate::profiles;
+use crate::run::TERMINAL;
+use crate::ui;
+
+/// One profile's renewal: its chain through the engine, the last step always fresh (a
+/// cached role would come back with the same expiry), the MFA session from the cache.
+struct ProfileRenew {
+    chain: Chain,
+    region: String,
+    files: Files,
+    env: Env,
+    cache: Cache,
+    mfa: MfaChooser<'static>,
+}
+
+impl Renew for ProfileRenew {
+    async fn renew(&self) -> Result<Issued, Error> {
+        let engine = Engine {
+            connect: &SdkConnect,
+            cache: &self.cache,
+            mfa: &self.mfa,
+            clock: &SystemClock,
+            files: &self.files,
+            env: &self.env,
+        };
+        engine.run(&self.chain, &self.region, Last::Fresh).await
+    }
+}
+
+struct Served {
+    token: String,
+    first: String,
+    profiles: BTreeMap<String, Renewer<ProfileRenew>>,
+}
+
+/// `TEMPCREDS_RENEW_BEFORE` (seconds), else botocore's 15-minute advisory window.
+fn policy(env: &Env) -> Result<RenewPolicy, Invalid> {
+    match env.get("TEMPCREDS_RENEW_BEFORE") {
+        None => Ok(RenewPolicy::default()),
+        Some(v) => v
+            .parse::<u32>()
+            .map(RenewPolicy::before_seconds)
+            .map_err(|_| Invalid::new("TEMPCREDS_RENEW_BEFORE", "must be a number of seconds")),
+    }
+}
+
+/// 256 random bits, as hex.
+fn token() -> Result<String, Error> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| Error::Transport {
+        message: format!("no randomness for the endpoint's token: {e}"),
+        hint: None,
+    })?;
+    Ok(hex::encode(bytes))
+}
+
+async fn prepare(args: &ServeArgs, quiet: bool) -> Result<Served, Error> {
+    let mut served = BTreeMap::new();
+    for name in &args.profiles {
+        let p = profiles::prepare(Some(name), &args.opts)?;
+        let policy = policy(&p.env)?;
+        let region = p.region(&args.opts)?;
+        let first = profiles::credentials(&p, &args.opts, quiet).await?;
+        let renew = ProfileRenew {
+            cache: Cache::from_env(&p.env)?,
+            mfa: MfaChooser::new(None, &TERMINAL),
+            chain: p.chain,
+            region: region.name,
+            files: p.files,
+            env: p.env,
+        };
+        let now = SystemClock.now();
+        served.insert(name.clone(), Renewer::new(policy, renew, first, now));
+    }
+    Ok(Served {
+        token: token()?,
+        first: args.profiles[0].clone(),
+        profiles: served,
+    })
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    (status, Json(json!({ "message": message }))).into_response()
+}
+
+/// The container-credentials answer, with the account taken from the assumed-role ARN.
+fn answer(issued: &Issued) -> Response {
+    let c = &issued.credentials;
+    let account = issued
+        .assumed_role_arn
+        .as_deref()
+        .and_then(|arn| arn.split(':').nth(4))
+        .unwrap_or_default();
+    Json(json!({
+        "AccessKeyId": c.access_key_id,
+        "SecretAccessKey": c.secret(),
+        "Token": c.token(),
+        "Expiration": c.expiration_rfc3339(),
+        "AccountId": account,
+    }))
+    .into_response()
+}
+
+async fn credentials_of(served: &Served, name: &str, headers: &HeaderMap) -> Response {
+    let Some(given) = headers.get(header::AUTHORIZATION) else {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "the Authorization token is missing (AWS_CONTAINER_AUTHORIZATION_TOKEN)",
+        );
+    };
+    if !bool::from(given.as_bytes().ct_eq(served.token.as_bytes())) {
+        return error(
+            StatusCode::FORBIDDEN,
+            "the Authorization token is not this endpoint's",
+        );
+    }
+    let Some(r) = served.profiles.get(name) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            &format!("this endpoint serves no profile {name}"),
+        );
+    };
+    if SystemClock.now() >= r.due_at() {
+        // A renewal is due: wait for it briefly (one STS call for every waiting request).
+        let _ = tokio::time::timeout(Duration::from_secs(2), r.renew_if_due(&SystemClock)).await;
+    }
+    match r.answer(SystemClock.now()) {
+        Answer::Credentials(i) => answer(&i),
+        Answer::Unavailable(why) => error(StatusCode::SERVICE_UNAVAILABLE, &why),
+    }
+}
+
+async fn first(State(s): State<Arc<Served>>, headers: HeaderMap) -> Response {
+    credentials_of(&s, &s.first, &headers).await
+}
+
+async fn named(
+    State(s): State<Arc<Served>>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    credentials_of(&s, &name, &headers).await
+}
+
+async fn only_get() -> Response {
+    let mut r = error(StatusCode::METHOD_NOT_ALLOWED, "only GET is served here");
+    r.headers_mut()
+        .insert(header::ALLOW, header::HeaderValue::from_static("GET"));
+    r
+}
+
+async fn not_found() -> Response {
+    error(StatusCode::NOT_FOUND, "no such path: / or /profiles/NAME")
+}
+
+/// Renews each profile in the background when its renewal is due.
+fn renew_in_background(served: &Arc<Served>) {
+    for name in served.profiles.keys() {
+        let s = Arc::clone(served);
+        let name = name.clone();
+        tokio::spawn(async move {
+            let Some(r) = s.profiles.get(&name) else {
+                return;
+            };
+            loop {
+                let wait = (r.due_at() - SystemClock.now()).max(time::Duration::ZERO);
+                tokio::time::sleep(wait.try_into().unwrap_or(Duration::ZERO)).await;
+                r.renew_if_due(&SystemClock).await;
+            }
+        });
+    }
+}
+
+pub(crate) async fn serve(args: &ServeArgs, quiet: bool) -> Result<(), Error> {
+    let served = Arc::new(prepare(args, quiet).await?);
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .map_err(|e| Error::Transport {
+            message: format!("cannot listen on {}: {e}", args.listen),
+            hint: Some(
+                "choose another address with --listen (a port of 0 picks a free one)".to_owned(),
+            ),
+        })?;
+    let addr: SocketAddr = listener.local_addr().map_err(|e| Error::Transport {
+        message: format!("cannot read the listening address: {e}"),
+        hint: None,
+    })?;
+    renew_in_background(&served);
+    let app = axum::Router::new()
+        .route("/", get(first).fallback(only_get))
+        .route("/profiles/{name}", get(named).fallback(only_get))
+        .fallback(not_found)
+        .with_state(Arc::clone(&served));
+    crate::common::print(&format!(
+        "export AWS_CONTAINER_CREDENTIALS_FULL_URI='http://{addr}/'\nexport AWS_CONTAINER_AUTHORIZATION_TOKEN='{}'\n",
+        served.token
+    ))?;
+    ui::notice(
+        quiet,
+        &format!(
+            "serving {} on http://{addr}/ until Ctrl-C",
+            args.profiles.join(", ")
+        ),
+    );
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| Error::Transport {
+            message: format!("the endpoint stopped: {e}"),
+            hint: None,
+        })
+}

@@ -1,0 +1,169 @@
+//! `tempcreds serve`: the container-credentials endpoint read by the AWS CLI and boto3 with
+//! no key in their environment, renewed ahead of expiry while a boto3 loop keeps working
+//! (one STS call per renewal, the MFA session reused), and refusing what it must.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+
+use crate::profiles::{codes_used, profiles_at};
+use crate::support::*;
+
+const LAB1: &str = "arn:aws:sts::123456789012:assumed-role/Lab1/alice";
+
+struct Server {
+    child: Child,
+    uri: String,
+    token: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(sb: &Sandbox, profiles: &[&str]) -> Server {
+    let mut child = sb
+        .command(tempcreds_bin())
+        .arg("serve")
+        .args(profiles)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut var = |name: &str| {
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        let prefix = format!("export {name}='");
+        line.trim()
+            .strip_prefix(&prefix)
+            .and_then(|v| v.strip_suffix('\''))
+            .unwrap_or_else(|| panic!("{name} in {line:?}"))
+            .to_owned()
+    };
+    let uri = var("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+    let token = var("AWS_CONTAINER_AUTHORIZATION_TOKEN");
+    assert_eq!(token.len(), 64, "256 bits as hex");
+    Server { child, uri, token }
+}
+
+/// The sandbox as a consumer sees it: the endpoint's two variables and no key at all.
+fn consumer(sb: &Sandbox, s: &Server, endpoint: &str) -> Sandbox {
+    let mut c = Sandbox::new(endpoint);
+    c.env = sb.env.clone();
+    c.unset("AWS_ACCESS_KEY_ID")
+        .unset("AWS_SECRET_ACCESS_KEY")
+        .unset("AWS_SESSION_TOKEN")
+        .set("AWS_ENDPOINT_URL", endpoint)
+        .set("AWS_DEFAULT_REGION", "eu-west-1")
+        .set("AWS_CONTAINER_CREDENTIALS_FULL_URI", &s.uri)
+        .set("AWS_CONTAINER_AUTHORIZATION_TOKEN", &s.token)
+        // The consumer reads no profile: only the endpoint can be its source.
+        .set("AWS_CONFIG_FILE", "/dev/null")
+        .set("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
+    c
+}
+
+#[test]
+fn the_aws_cli_uses_the_endpoint_with_no_key_in_its_environment() {
+    let moto = Moto::start();
+    let sb = profiles_at(&moto.url);
+    let s = serve(&sb, &["lab1", "lab2"]);
+    let c = consumer(&sb, &s, &moto.url);
+    let out = c
+        .aws(&["sts", "get-caller-identity", "--output", "json"])
+        .ok();
+    assert_eq!(out.json()["Arn"], LAB1);
+    let mut lab2 = consumer(&sb, &s, &moto.url);
+    lab2.set(
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        &format!("{}profiles/lab2", s.uri),
+    );
+    let out = lab2
+        .aws(&["sts", "get-caller-identity", "--output", "json"])
+        .ok();
+    assert!(
+        out.json()["Arn"]
+            .as_str()
+            .unwrap()
+            .contains("assumed-role/Lab2/")
+    );
+    assert_eq!(codes_used(&sb), 1, "one MFA session for both profiles");
+}
+
+#[test]
+fn a_boto3_loop_keeps_working_across_renewals_with_one_sts_call_each() {
+    let console = Console::start();
+    let mut sb = profiles_at(&console.url);
+    // Credentials that live 890 s, renewed 885 s before they expire: every 5 seconds, and
+    // within botocore's own 15-minute window, so boto3 asks the endpoint on every call.
+    console.expire_in(890);
+    sb.set("TEMPCREDS_RENEW_BEFORE", "885");
+    let s = serve(&sb, &["lab1"]);
+    let before = console.sts_calls();
+    assert_eq!(before, 2, "the MFA session and the role, before serving");
+    let c = consumer(&sb, &s, console.moto_url());
+    let out = c.python(
+        "import boto3, time\n\
+         sts = boto3.client('sts')\n\
+         keys = []\n\
+         for _ in range(13):\n\
+         \x20   sts.get_caller_identity()\n\
+         \x20   keys.append(sts._request_signer._credentials.get_frozen_credentials().access_key)\n\
+         \x20   time.sleep(1)\n\
+         print(len(set(keys)))\n",
+    );
+    let distinct: u64 = out.ok().stdout.trim().parse().unwrap();
+    assert!(
+        distinct >= 3,
+        "at least two renewals seen by boto3: {distinct}"
+    );
+    let renewals = console.sts_calls() - before;
+    assert!(
+        renewals >= distinct - 1 && renewals <= distinct + 1,
+        "one STS call per renewal: {renewals} calls, {distinct} keys"
+    );
+    assert_eq!(codes_used(&sb), 1, "renewals reuse the MFA session");
+}
+
+#[test]
+fn wrong_tokens_paths_and_methods_are_refused() {
+    let moto = Moto::start();
+    let sb = profiles_at(&moto.url);
+    let s = serve(&sb, &["lab1"]);
+    let base = s.uri.trim_end_matches('/').to_owned();
+    let get = |path: &str, token: Option<&str>, method: &str| {
+        let mut c = sb.command("curl");
+        c.args([
+            "-s",
+            "-o",
+            "/dev/stderr",
+            "-w",
+            "%{http_code}",
+            "-X",
+            method,
+        ]);
+        if let Some(t) = token {
+            c.args(["-H", &format!("Authorization: {t}")]);
+        }
+        let out = c.arg(format!("{base}{path}")).output().unwrap();
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, body) = get("/", None, "GET");
+    assert_eq!(code, "401", "{body}");
+    assert!(!body.contains("SecretAccessKey"));
+    assert_eq!(get("/", Some("wrong"), "GET").0, "403");
+    assert_eq!(get("/", Some(&s.token), "GET").0, "200");
+    assert_eq!(get("/profiles/nope", Some(&s.token), "GET").0, "404");
+    assert_eq!(get("/elsewhere", Some(&s.token), "GET").0, "404");
+    assert_eq!(get("/", Some(&s.token), "POST").0, "405");
+    let (_, body) = get("/profiles/lab1", Some(&s.token), "GET");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["AccountId"], "123456789012");
+    assert!(v["Token"].as_str().is_some() && v["Expiration"].as_str().is_some());
+}
