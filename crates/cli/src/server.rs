@@ -214,6 +214,14 @@ pub(crate) async fn serve(args: &ServeArgs, quiet: bool) -> Result<(), Error> {
         message: format!("cannot read the listening address: {e}"),
         hint: None,
     })?;
+    if !addr.ip().is_loopback() {
+        ui::warn(
+            quiet,
+            &format!(
+                "listening on {addr}, beyond this machine: anyone who can reach it and holds the token gets the credentials"
+            ),
+        );
+    }
     renew_in_background(&served);
     let app = axum::Router::new()
         .route("/", get(first).fallback(only_get))
