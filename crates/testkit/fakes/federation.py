@@ -18,7 +18,8 @@ It does two things on 127.0.0.1:PORT:
 Test hooks: GET /_fake/log (what getSigninToken received), /_fake/sts (how many STS calls
 were proxied), /_fake/advance?seconds=N (move the clock), /_fake/expire-in?seconds=N (STS
 answers from now on say the credentials expire N seconds from the moment they are issued,
-as a session nearing its end would; 0 turns this off), and two broken endpoints for
+as a session nearing its end would; 0 turns this off), /_fake/sts-down?on=1|0 (every STS
+call is refused with AccessDenied while on), and two broken endpoints for
 error tests: /_fake/html/federation (200, not JSON), /_fake/empty/federation (200, {}).
 """
 import json
@@ -41,6 +42,7 @@ log = []
 sts_calls = [0]
 offset = [0.0]
 expire_in = [0]
+sts_down = [False]
 
 
 def now():
@@ -55,6 +57,11 @@ def tag(xml, name):
 def proxy(req):
     with lock:
         sts_calls[0] += 1
+        if sts_down[0]:
+            return Response(
+                "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
+                "<Message>the fake STS is refusing everything</Message></Error></ErrorResponse>",
+                status=403, content_type="text/xml")
     headers = {k: v for k, v in req.headers.items() if k.lower() not in ("host", "content-length")}
     body = req.get_data()
     r = requests.post(MOTO + "/", data=body, headers=headers, timeout=30)
@@ -163,6 +170,10 @@ def app(req):
     if req.path == "/_fake/expire-in":
         with lock:
             expire_in[0] = int(args.get("seconds", "0"))
+        return Response("ok")
+    if req.path == "/_fake/sts-down":
+        with lock:
+            sts_down[0] = args.get("on") == "1"
         return Response("ok")
     if req.path == "/_fake/advance":
         offset[0] += float(args.get("seconds", "0"))

@@ -210,6 +210,15 @@ impl Console {
         http_get(&format!("{}/_fake/expire-in?seconds={seconds}", self.url));
     }
 
+    /// While `down`, every STS call through the fake is refused (AccessDenied).
+    pub fn sts_down(&self, down: bool) {
+        http_get(&format!(
+            "{}/_fake/sts-down?on={}",
+            self.url,
+            u8::from(down)
+        ));
+    }
+
     pub fn advance(&self, seconds: u64) {
         http_get(&format!("{}/_fake/advance?seconds={seconds}", self.url));
     }

@@ -167,3 +167,83 @@ fn wrong_tokens_paths_and_methods_are_refused() {
     assert_eq!(v["AccountId"], "123456789012");
     assert!(v["Token"].as_str().is_some() && v["Expiration"].as_str().is_some());
 }
+
+/// One GET of the endpoint's `path` (after its `/`) with its token: (status, body).
+fn fetch_path(s: &Server, path: &str) -> (String, String) {
+    let out = std::process::Command::new("curl")
+        .args(["-s", "-o", "/dev/stderr", "-w", "%{http_code}", "-H"])
+        .arg(format!("Authorization: {}", s.token))
+        .arg(format!("{}{path}", s.uri))
+        .output()
+        .unwrap();
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn fetch(s: &Server) -> (String, String) {
+    fetch_path(s, "")
+}
+
+#[test]
+fn sts_failing_keeps_the_old_credentials_until_ten_minutes_are_left_then_503_then_recovers() {
+    let console = Console::start();
+    let mut sb = profiles_at(&console.url);
+    // 608 s of life, renewed 606 s ahead: due 2 s after issue; 8 s later only 10 minutes
+    // (botocore's mandatory window) are left.
+    console.expire_in(608);
+    sb.set("TEMPCREDS_RENEW_BEFORE", "606");
+    let s = serve(&sb, &["lab1"]);
+    let (code, body) = fetch(&s);
+    assert_eq!(code, "200", "{body}");
+    let first: serde_json::Value = serde_json::from_str(&body).unwrap();
+    console.sts_down(true);
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let (code, body) = fetch(&s);
+    assert_eq!(
+        code, "200",
+        "the old credentials while 10 minutes are left: {body}"
+    );
+    let still: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(still["AccessKeyId"], first["AccessKeyId"]);
+    std::thread::sleep(std::time::Duration::from_secs(7));
+    let (code, body) = fetch(&s);
+    assert_eq!(code, "503", "{body}");
+    assert!(body.contains("AccessDenied"), "STS's reason: {body}");
+    assert!(!body.contains("SecretAccessKey"));
+    console.sts_down(false);
+    std::thread::sleep(std::time::Duration::from_secs(6));
+    let (code, body) = fetch(&s);
+    assert_eq!(code, "200", "the next renewal that works recovers: {body}");
+    let new: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_ne!(new["AccessKeyId"], first["AccessKeyId"]);
+}
+
+#[test]
+fn a_renewal_that_needs_a_code_takes_it_from_mfa_process_and_one_that_does_not_asks_none() {
+    let console = Console::start();
+    let mut sb = profiles_at(&console.url);
+    console.expire_in(900);
+    sb.set("TEMPCREDS_RENEW_BEFORE", "897");
+    // lab1 goes through the shared MFA session, cached: renewals need no code.
+    let s = serve(&sb, &["lab1", "long"]);
+    assert_eq!(
+        codes_used(&sb),
+        2,
+        "lab1's MFA session, and long's own AssumeRole with MFA"
+    );
+    std::thread::sleep(std::time::Duration::from_secs(5));
+    let (code, body) = fetch(&s);
+    assert_eq!(code, "200", "{body}");
+    let (code, body) = fetch_path(&s, "profiles/long");
+    assert_eq!(code, "200", "{body}");
+    // long (over an hour, so assumed directly with MFA) needed a code at each renewal;
+    // lab1 none.
+    let used = codes_used(&sb);
+    assert!(
+        used >= 3,
+        "long's renewals took their codes from mfa_process: {used}"
+    );
+    assert!(console.sts_calls() >= 5, "lab1 renewed too");
+}

@@ -15,8 +15,21 @@ use crate::Error;
 pub const DEFAULT_RENEW_BEFORE: Duration = Duration::minutes(15);
 /// botocore's mandatory refresh window: credentials with less left are never served.
 pub const MANDATORY_LEFT: Duration = Duration::minutes(10);
-/// A failed renewal is tried again this much later (or sooner, near the mandatory window).
+/// A failed renewal is tried again at most this much later: sooner as the mandatory window
+/// nears (half the time left until it), and every 5 seconds once inside it.
 pub const RETRY_AFTER: Duration = Duration::seconds(30);
+
+/// When to try again after a failure at `now`, for credentials expiring at `expires`.
+fn retry_at(now: OffsetDateTime, expires: OffsetDateTime) -> OffsetDateTime {
+    let until_mandatory = expires - MANDATORY_LEFT - now;
+    let wait = if until_mandatory <= Duration::ZERO {
+        Duration::seconds(5)
+    } else {
+        let half: Duration = until_mandatory / 2;
+        half.clamp(Duration::seconds(1), RETRY_AFTER)
+    };
+    now + wait
+}
 
 /// When held credentials are renewed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,7 +164,7 @@ impl<R: Renew> Renewer<R> {
 
     /// Renews if due at `clock`'s time; one renewal at a time. Returns whether STS was
     /// asked. A failure keeps the old credentials (served while `answer` allows) and is
-    /// tried again after `RETRY_AFTER`.
+    /// tried again after at most `RETRY_AFTER`.
     pub async fn renew_if_due(&self, clock: &dyn Clock) -> bool {
         let _one = self.renewing.lock().await;
         if clock.now() < self.due_at() {
@@ -171,7 +184,8 @@ impl<R: Renew> Renewer<R> {
             Err(e) => {
                 let why = format!("renewing the credentials failed: {e}");
                 tracing::warn!("{why}");
-                h.failed = Some((why, now + RETRY_AFTER));
+                let retry = retry_at(now, expiry(&h.issued));
+                h.failed = Some((why, retry));
             }
         }
         true
