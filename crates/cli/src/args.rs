@@ -388,6 +388,9 @@ pub(crate) struct ServeArgs {
     /// Address to listen on (a port of 0 picks a free one)
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
     pub(crate) listen: String,
+    /// Also serve the IMDSv2 protocol on that port (for AWS_EC2_METADATA_SERVICE_ENDPOINT)
+    #[arg(long)]
+    pub(crate) imds: bool,
     #[command(flatten)]
     pub(crate) opts: ProfileOptions,
 }

@@ -24,10 +24,15 @@ impl Drop for Server {
 }
 
 fn serve(sb: &Sandbox, profiles: &[&str]) -> Server {
+    serve_with(sb, profiles, &[])
+}
+
+fn serve_with(sb: &Sandbox, profiles: &[&str], flags: &[&str]) -> Server {
     let mut child = sb
         .command(tempcreds_bin())
         .arg("serve")
         .args(profiles)
+        .args(flags)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -246,4 +251,46 @@ fn a_renewal_that_needs_a_code_takes_it_from_mfa_process_and_one_that_does_not_a
         "long's renewals took their codes from mfa_process: {used}"
     );
     assert!(console.sts_calls() >= 5, "lab1 renewed too");
+}
+
+#[test]
+fn boto3_reads_the_imdsv2_protocol_with_its_session_token() {
+    let moto = Moto::start();
+    let sb = profiles_at(&moto.url);
+    let s = serve_with(&sb, &["lab1"], &["--imds"]);
+    let base = s.uri.trim_end_matches('/').to_owned();
+    let mut c = consumer(&sb, &s, &moto.url);
+    c.unset("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+        .unset("AWS_CONTAINER_AUTHORIZATION_TOKEN")
+        .unset("AWS_EC2_METADATA_DISABLED")
+        .set("AWS_EC2_METADATA_SERVICE_ENDPOINT", &format!("{base}/"));
+    let out = c.python(
+        "import boto3\n\
+         s = boto3.Session()\n\
+         print(s.get_credentials().method)\n\
+         print(s.client('sts').get_caller_identity()['Arn'])\n",
+    );
+    let text = out.ok().stdout;
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines, ["iam-role", LAB1], "{text}");
+    // Without a session token, nothing; a token needs its TTL.
+    let status = |args: &[&str]| {
+        let out = std::process::Command::new("curl")
+            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}"])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let creds = format!("{base}/latest/meta-data/iam/security-credentials/lab1");
+    assert_eq!(status(&[creds.as_str()]), "401");
+    assert_eq!(
+        status(&["-H", "X-aws-ec2-metadata-token: made-up", creds.as_str()]),
+        "401"
+    );
+    assert_eq!(
+        status(&["-X", "PUT", &format!("{base}/latest/api/token")]),
+        "400"
+    );
+    assert_eq!(status(&[&format!("{base}/latest/api/token")]), "405");
 }

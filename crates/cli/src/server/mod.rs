@@ -26,6 +26,8 @@ use tempcreds_core::engine::{
 use tempcreds_core::rules::Invalid;
 use tempcreds_core::{Env, Error};
 
+mod imds;
+
 use crate::args::ServeArgs;
 use crate::profiles;
 use crate::run::TERMINAL;
@@ -60,6 +62,8 @@ struct Served {
     token: String,
     first: String,
     profiles: BTreeMap<String, Renewer<ProfileRenew>>,
+    /// IMDSv2's session tokens, with `--imds`.
+    imds: imds::Tokens,
 }
 
 /// `TEMPCREDS_RENEW_BEFORE` (seconds), else botocore's 15-minute advisory window.
@@ -105,10 +109,11 @@ async fn prepare(args: &ServeArgs, quiet: bool) -> Result<Served, Error> {
         token: token()?,
         first: args.profiles[0].clone(),
         profiles: served,
+        imds: imds::Tokens::default(),
     })
 }
 
-fn error(status: StatusCode, message: &str) -> Response {
+pub(super) fn error(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({ "message": message }))).into_response()
 }
 
@@ -130,6 +135,24 @@ fn answer(issued: &Issued) -> Response {
     .into_response()
 }
 
+/// The profile's current credentials, or the answer that says why not.
+async fn current(served: &Served, name: &str) -> Result<Issued, Response> {
+    let Some(r) = served.profiles.get(name) else {
+        return Err(error(
+            StatusCode::NOT_FOUND,
+            &format!("this endpoint serves no profile {name}"),
+        ));
+    };
+    if SystemClock.now() >= r.due_at() {
+        // A renewal is due: wait for it briefly (one STS call for every waiting request).
+        let _ = tokio::time::timeout(Duration::from_secs(2), r.renew_if_due(&SystemClock)).await;
+    }
+    match r.answer(SystemClock.now()) {
+        Answer::Credentials(i) => Ok(i),
+        Answer::Unavailable(why) => Err(error(StatusCode::SERVICE_UNAVAILABLE, &why)),
+    }
+}
+
 async fn credentials_of(served: &Served, name: &str, headers: &HeaderMap) -> Response {
     let Some(given) = headers.get(header::AUTHORIZATION) else {
         return error(
@@ -143,19 +166,9 @@ async fn credentials_of(served: &Served, name: &str, headers: &HeaderMap) -> Res
             "the Authorization token is not this endpoint's",
         );
     }
-    let Some(r) = served.profiles.get(name) else {
-        return error(
-            StatusCode::NOT_FOUND,
-            &format!("this endpoint serves no profile {name}"),
-        );
-    };
-    if SystemClock.now() >= r.due_at() {
-        // A renewal is due: wait for it briefly (one STS call for every waiting request).
-        let _ = tokio::time::timeout(Duration::from_secs(2), r.renew_if_due(&SystemClock)).await;
-    }
-    match r.answer(SystemClock.now()) {
-        Answer::Credentials(i) => answer(&i),
-        Answer::Unavailable(why) => error(StatusCode::SERVICE_UNAVAILABLE, &why),
+    match current(served, name).await {
+        Ok(i) => answer(&i),
+        Err(resp) => resp,
     }
 }
 
@@ -171,7 +184,7 @@ async fn named(
     credentials_of(&s, &name, &headers).await
 }
 
-async fn only_get() -> Response {
+pub(super) async fn only_get() -> Response {
     let mut r = error(StatusCode::METHOD_NOT_ALLOWED, "only GET is served here");
     r.headers_mut()
         .insert(header::ALLOW, header::HeaderValue::from_static("GET"));
@@ -223,11 +236,17 @@ pub(crate) async fn serve(args: &ServeArgs, quiet: bool) -> Result<(), Error> {
         );
     }
     renew_in_background(&served);
-    let app = axum::Router::new()
+    let mut app = axum::Router::new()
         .route("/", get(first).fallback(only_get))
-        .route("/profiles/{name}", get(named).fallback(only_get))
-        .fallback(not_found)
-        .with_state(Arc::clone(&served));
+        .route("/profiles/{name}", get(named).fallback(only_get));
+    if args.imds {
+        ui::warn(
+            quiet,
+            "--imds: any process on this machine that can reach the port can get the credentials through IMDS (its protocol has no shared secret)",
+        );
+        app = imds::routes(app);
+    }
+    let app = app.fallback(not_found).with_state(Arc::clone(&served));
     crate::common::print(&format!(
         "export AWS_CONTAINER_CREDENTIALS_FULL_URI='http://{addr}/'\nexport AWS_CONTAINER_AUTHORIZATION_TOKEN='{}'\n",
         served.token
