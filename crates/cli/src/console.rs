@@ -259,11 +259,10 @@ async fn role_profile_link(
     let wanted = console_duration(&args.role)?;
     let chain = match profile::resolve(profiles, name, wanted) {
         Ok(c) => c,
-        // Over an hour and chained (through another role or temporary keys): one hour.
+        // Over an hour and chained (through another role or temporary keys): one hour,
+        // said once the credentials show they are chained (below).
         Err(ResolveError::Invalid(_)) if wanted.is_some_and(|d| d > CHAINED_MAX_SECONDS) => {
-            let c = profile::resolve(profiles, name, Some(CHAINED_MAX_SECONDS))?;
-            warn_capped(wanted, ctx.quiet);
-            c
+            profile::resolve(profiles, name, Some(CHAINED_MAX_SECONDS))?
         }
         Err(e) => return Err(e.into()),
     };
@@ -276,9 +275,7 @@ async fn role_profile_link(
     )?;
     let issued = run::run(&chain, &region.name, Last::Fresh, ctx).await?;
     info!(origin = ?issued.credentials.origin, "console link for profile {name}");
-    if issued.credentials.origin == (Origin::AssumedRole { chained: true })
-        && wanted.is_some_and(|d| d > CHAINED_MAX_SECONDS)
-    {
+    if issued.credentials.origin == (Origin::AssumedRole { chained: true }) {
         warn_capped(wanted, ctx.quiet);
     }
     mint_issued(&link, &issued, chain.last_role_duration(), ctx.quiet).await

@@ -84,14 +84,7 @@ pub(crate) async fn run_with(
     cache: &dyn StepCache,
 ) -> Result<Issued, Error> {
     let mfa = MfaChooser::new(ctx.mfa_code.clone(), &Terminal);
-    let engine = Engine {
-        connect: &SdkConnect,
-        cache,
-        mfa: &mfa,
-        clock: &SystemClock,
-        files: ctx.files,
-        env: ctx.env,
-    };
+    let engine = engine(ctx, cache, &mfa);
     ui::with_spinner(
         ctx.quiet,
         "waiting for STS…",
@@ -100,21 +93,29 @@ pub(crate) async fn run_with(
     .await
 }
 
-/// The engine over the real cache without running anything (the `credential-process`
-/// fast path, `session --duration`'s forgetting).
+/// The engine over the real cache without running anything (`credential-process`'s look
+/// at the cache, `session --duration`'s forgetting).
 pub(crate) fn with_cache<T>(
     ctx: &Context<'_>,
     cache: &Cache,
     f: impl FnOnce(&Engine<'_, SdkConnect, Cache>) -> T,
 ) -> T {
     let mfa = MfaChooser::new(None, &Terminal);
-    let engine = Engine {
+    f(&engine(ctx, cache, &mfa))
+}
+
+/// The CLI's engine: the SDK, the system clock, the command's files and environment.
+fn engine<'a, K: StepCache + ?Sized>(
+    ctx: &Context<'a>,
+    cache: &'a K,
+    mfa: &'a MfaChooser<'a>,
+) -> Engine<'a, SdkConnect, K> {
+    Engine {
         connect: &SdkConnect,
         cache,
-        mfa: &mfa,
+        mfa,
         clock: &SystemClock,
         files: ctx.files,
         env: ctx.env,
-    };
-    f(&engine)
+    }
 }

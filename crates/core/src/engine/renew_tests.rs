@@ -49,14 +49,7 @@ struct ViaEngine<'a> {
 
 impl Renew for ViaEngine<'_> {
     async fn renew(&self) -> Result<Issued, crate::Error> {
-        let engine = Engine {
-            connect: &self.w.connect,
-            cache: &self.w.cache,
-            mfa: &self.mfa,
-            clock: &self.w.clock,
-            files: &self.w.files,
-            env: &self.w.env,
-        };
+        let engine = self.w.engine(&self.mfa);
         engine.run(&self.chain, "eu-west-1", Last::Fresh).await
     }
 }

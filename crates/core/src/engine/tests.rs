@@ -70,15 +70,19 @@ impl World {
         mfa: &dyn MfaCodes,
         last: Last,
     ) -> Result<Issued, Error> {
-        let engine = Engine {
+        block_on(self.engine(mfa).run(chain, "eu-west-1", last))
+    }
+
+    /// The engine on this world's fake STS, cache, clock, files and environment.
+    pub(super) fn engine<'a>(&'a self, mfa: &'a dyn MfaCodes) -> Engine<'a, FakeConnect, Cache> {
+        Engine {
             connect: &self.connect,
             cache: &self.cache,
             mfa,
             clock: &self.clock,
             files: &self.files,
             env: &self.env,
-        };
-        block_on(engine.run(chain, "eu-west-1", last))
+        }
     }
 
     fn run(&self, profile: &str, mfa: &dyn MfaCodes) -> Result<Issued, Error> {
@@ -139,14 +143,7 @@ fn the_cached_fast_path_needs_no_client() {
     let w = World::new();
     let prompt = FakePrompt::typing(&["111111"]);
     let mfa = MfaChooser::new(None, &prompt);
-    let engine = Engine {
-        connect: &w.connect,
-        cache: &w.cache,
-        mfa: &mfa,
-        clock: &w.clock,
-        files: &w.files,
-        env: &w.env,
-    };
+    let engine = w.engine(&mfa);
     assert!(engine.cached(&w.chain("lab")).is_none());
     w.run("lab", &mfa).expect("lab");
     let hit = engine.cached(&w.chain("lab")).expect("hit");
@@ -192,15 +189,9 @@ fn resumes_after_the_deepest_cached_step() {
     w.run("next", &mfa).expect("next");
     assert_eq!(w.calls().len(), 3, "session, lab, next");
     // Forget only the last role: the engine starts from the cached lab role.
-    let engine = Engine {
-        connect: &w.connect,
-        cache: &w.cache,
-        mfa: &mfa,
-        clock: &w.clock,
-        files: &w.files,
-        env: &w.env,
-    };
-    engine.forget_last(&w.chain("next")).expect("forget");
+    w.engine(&mfa)
+        .forget_last(&w.chain("next"))
+        .expect("forget");
     w.run("next", &mfa).expect("again");
     let c = w.calls();
     assert_eq!(c.len(), 4);
