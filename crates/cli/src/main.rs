@@ -69,18 +69,18 @@ fn main() -> ExitCode {
         Command::Setup(a) => runtime().block_on(setup::setup(a, quiet)),
         Command::Teardown(a) => runtime().block_on(setup::teardown(a, quiet)),
         Command::Env(a) => runtime().block_on(profiles::env(a, quiet)),
+        Command::Exec(a) if a.server => {
+            return match server_runtime().and_then(|rt| rt.block_on(server::exec(a, quiet))) {
+                Ok(code) => code,
+                Err(e) => {
+                    ui::error(&e);
+                    ExitCode::from(e.exit_code())
+                }
+            };
+        }
         Command::Exec(a) => profiles::exec(a, quiet),
         Command::CredentialProcess(a) => profiles::credential_process(a, quiet),
-        // Requests are served while a renewal (and its MFA prompt) runs on another thread.
-        Command::Serve(a) => tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .map_err(|e| tempcreds_core::Error::Transport {
-                message: format!("cannot start the async runtime: {e}"),
-                hint: None,
-            })
-            .and_then(|rt| rt.block_on(server::serve(a, quiet))),
+        Command::Serve(a) => server_runtime().and_then(|rt| rt.block_on(server::serve(a, quiet))),
         Command::Whoami(a) => runtime().block_on(inspect::whoami(a, quiet)),
         Command::List => inspect::list(),
         Command::Clear { profile } => inspect::clear(profile.as_deref(), quiet),
@@ -101,6 +101,19 @@ pub(crate) fn runtime() -> tokio::runtime::Runtime {
         .enable_all()
         .build()
         .unwrap_or_else(|e| panic!("cannot start the async runtime: {e}"))
+}
+
+/// The endpoint's runtime: requests are served while a renewal (and its MFA prompt) runs
+/// on another thread.
+fn server_runtime() -> Result<tokio::runtime::Runtime, tempcreds_core::Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| tempcreds_core::Error::Transport {
+            message: format!("cannot start the async runtime: {e}"),
+            hint: None,
+        })
 }
 
 /// Logs go to stderr, for tempcreds' own crates only: the SDK's internal debug output can

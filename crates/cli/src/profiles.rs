@@ -189,9 +189,24 @@ pub(crate) async fn env(args: &EnvArgs, quiet: bool) -> Result<(), Error> {
     ))
 }
 
+/// A nested `exec` would hand the inner command a second profile's credentials while the
+/// user believes the outer one is in force: refused unless `--force`.
+pub(crate) fn refuse_nested(args: &ExecArgs) -> Result<(), Error> {
+    match std::env::var_os(EXEC_MARKER).filter(|_| !args.force) {
+        Some(outer) => Err(Error::refused(
+            format!(
+                "already inside `tempcreds exec` for profile {}",
+                outer.to_string_lossy()
+            ),
+            Some("exit that shell first, or pass --force to nest".to_owned()),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Variables removed from the child's environment before ours are set, so that no stale
 /// credential, profile or region can win over the ones given.
-const SCRUBBED: &[&str] = &[
+pub(crate) const SCRUBBED: &[&str] = &[
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
@@ -209,15 +224,7 @@ const SCRUBBED: &[&str] = &[
 /// `exec`: the process becomes the command (exec), so its exit code and every signal —
 /// Ctrl-C, SIGTERM — reach it directly, with nothing in between to forward or lose them.
 pub(crate) fn exec(args: &ExecArgs, quiet: bool) -> Result<(), Error> {
-    if let Some(outer) = std::env::var_os(EXEC_MARKER).filter(|_| !args.force) {
-        return Err(Error::refused(
-            format!(
-                "already inside `tempcreds exec` for profile {}",
-                outer.to_string_lossy()
-            ),
-            Some("exit that shell first, or pass --force to nest".to_owned()),
-        ));
-    }
+    refuse_nested(args)?;
     let p = prepare(Some(&args.profile), &args.opts)?;
     let region = p.region(&args.opts)?;
     let c = crate::runtime()

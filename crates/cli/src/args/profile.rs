@@ -81,6 +81,9 @@ pub(crate) struct ExecArgs {
     /// Run even inside another `tempcreds exec`
     #[arg(long)]
     pub(crate) force: bool,
+    /// Give the command a local credentials endpoint that renews itself, not keys
+    #[arg(long)]
+    pub(crate) server: bool,
     #[command(flatten)]
     pub(crate) opts: ProfileOptions,
 }

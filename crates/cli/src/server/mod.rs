@@ -26,10 +26,13 @@ use tempcreds_core::engine::{
 use tempcreds_core::rules::Invalid;
 use tempcreds_core::{Env, Error};
 
+mod exec;
 mod imds;
 
-use crate::args::ServeArgs;
-use crate::profiles;
+pub(crate) use exec::exec;
+
+use crate::args::{ProfileOptions, ServeArgs};
+use crate::profiles::{self, Prepared};
 use crate::run::TERMINAL;
 use crate::ui;
 
@@ -87,13 +90,19 @@ fn token() -> Result<String, Error> {
     Ok(hex::encode(bytes))
 }
 
-async fn prepare(args: &ServeArgs, quiet: bool) -> Result<Served, Error> {
+/// Each profile's first credentials (any MFA prompt happens here, before anything is
+/// served) and the renewal that keeps them fresh.
+async fn prepare(
+    prepared: Vec<Prepared>,
+    opts: &ProfileOptions,
+    quiet: bool,
+) -> Result<Served, Error> {
+    let first_name = prepared[0].name.clone();
     let mut served = BTreeMap::new();
-    for name in &args.profiles {
-        let p = profiles::prepare(Some(name), &args.opts)?;
+    for p in prepared {
         let policy = policy(&p.env)?;
-        let region = p.region(&args.opts)?;
-        let first = profiles::credentials(&p, &args.opts, quiet).await?;
+        let region = p.region(opts)?;
+        let first = profiles::credentials(&p, opts, quiet).await?;
         let renew = ProfileRenew {
             cache: Cache::from_env(&p.env)?,
             mfa: MfaChooser::new(None, &TERMINAL),
@@ -103,11 +112,11 @@ async fn prepare(args: &ServeArgs, quiet: bool) -> Result<Served, Error> {
             env: p.env,
         };
         let now = SystemClock.now();
-        served.insert(name.clone(), Renewer::new(policy, renew, first, now));
+        served.insert(p.name, Renewer::new(policy, renew, first, now));
     }
     Ok(Served {
         token: token()?,
-        first: args.profiles[0].clone(),
+        first: first_name,
         profiles: served,
         imds: imds::Tokens::default(),
     })
@@ -213,20 +222,92 @@ fn renew_in_background(served: &Arc<Served>) {
     }
 }
 
-pub(crate) async fn serve(args: &ServeArgs, quiet: bool) -> Result<(), Error> {
-    let served = Arc::new(prepare(args, quiet).await?);
-    let listener = tokio::net::TcpListener::bind(&args.listen)
-        .await
-        .map_err(|e| Error::Transport {
-            message: format!("cannot listen on {}: {e}", args.listen),
-            hint: Some(
-                "choose another address with --listen (a port of 0 picks a free one)".to_owned(),
-            ),
+/// A bound endpoint with its profiles' first credentials, not yet serving.
+pub(crate) struct Endpoint {
+    served: Arc<Served>,
+    listener: tokio::net::TcpListener,
+    pub(crate) addr: SocketAddr,
+}
+
+impl Endpoint {
+    /// Fetches the credentials of `prepared` (the first is also served at `/`), then binds
+    /// `listen`. Credentials first: an MFA prompt must not wait behind a bound port.
+    pub(crate) async fn open(
+        prepared: Vec<Prepared>,
+        opts: &ProfileOptions,
+        listen: &str,
+        quiet: bool,
+    ) -> Result<Self, Error> {
+        let served = Arc::new(prepare(prepared, opts, quiet).await?);
+        let listener =
+            tokio::net::TcpListener::bind(listen)
+                .await
+                .map_err(|e| Error::Transport {
+                    message: format!("cannot listen on {listen}: {e}"),
+                    hint: Some(
+                        "choose another address with --listen (a port of 0 picks a free one)"
+                            .to_owned(),
+                    ),
+                })?;
+        let addr = listener.local_addr().map_err(|e| Error::Transport {
+            message: format!("cannot read the listening address: {e}"),
+            hint: None,
         })?;
-    let addr: SocketAddr = listener.local_addr().map_err(|e| Error::Transport {
-        message: format!("cannot read the listening address: {e}"),
-        hint: None,
-    })?;
+        Ok(Self {
+            served,
+            listener,
+            addr,
+        })
+    }
+
+    /// `AWS_CONTAINER_CREDENTIALS_FULL_URI`.
+    pub(crate) fn uri(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
+    /// `AWS_CONTAINER_AUTHORIZATION_TOKEN`.
+    pub(crate) fn token(&self) -> &str {
+        &self.served.token
+    }
+
+    /// Serves (renewing in the background) until `stop` completes.
+    pub(crate) async fn run(
+        self,
+        imds: bool,
+        quiet: bool,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), Error> {
+        renew_in_background(&self.served);
+        let mut app = axum::Router::new()
+            .route("/", get(first).fallback(only_get))
+            .route("/profiles/{name}", get(named).fallback(only_get));
+        if imds {
+            ui::warn(
+                quiet,
+                "--imds: any process on this machine that can reach the port can get the credentials through IMDS (its protocol has no shared secret)",
+            );
+            app = imds::routes(app);
+        }
+        let app = app.fallback(not_found).with_state(Arc::clone(&self.served));
+        axum::serve(self.listener, app)
+            .with_graceful_shutdown(stop)
+            .await
+            .map_err(|e| Error::Transport {
+                message: format!("the endpoint stopped: {e}"),
+                hint: None,
+            })
+    }
+}
+
+/// `tempcreds serve`: prints the two variables, then serves until Ctrl-C.
+pub(crate) async fn serve(args: &ServeArgs, quiet: bool) -> Result<(), Error> {
+    let prepared = args
+        .profiles
+        .iter()
+        .map(|name| profiles::prepare(Some(name), &args.opts))
+        .collect::<Result<Vec<_>, _>>()?;
+    let endpoint = Endpoint::open(prepared, &args.opts, &args.listen, quiet).await?;
+    let addr = endpoint.addr;
     if !addr.ip().is_loopback() {
         ui::warn(
             quiet,
@@ -235,21 +316,10 @@ pub(crate) async fn serve(args: &ServeArgs, quiet: bool) -> Result<(), Error> {
             ),
         );
     }
-    renew_in_background(&served);
-    let mut app = axum::Router::new()
-        .route("/", get(first).fallback(only_get))
-        .route("/profiles/{name}", get(named).fallback(only_get));
-    if args.imds {
-        ui::warn(
-            quiet,
-            "--imds: any process on this machine that can reach the port can get the credentials through IMDS (its protocol has no shared secret)",
-        );
-        app = imds::routes(app);
-    }
-    let app = app.fallback(not_found).with_state(Arc::clone(&served));
     crate::common::print(&format!(
-        "export AWS_CONTAINER_CREDENTIALS_FULL_URI='http://{addr}/'\nexport AWS_CONTAINER_AUTHORIZATION_TOKEN='{}'\n",
-        served.token
+        "export AWS_CONTAINER_CREDENTIALS_FULL_URI='{}'\nexport AWS_CONTAINER_AUTHORIZATION_TOKEN='{}'\n",
+        endpoint.uri(),
+        endpoint.token()
     ))?;
     ui::notice(
         quiet,
@@ -258,13 +328,9 @@ pub(crate) async fn serve(args: &ServeArgs, quiet: bool) -> Result<(), Error> {
             args.profiles.join(", ")
         ),
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
+    endpoint
+        .run(args.imds, quiet, async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await
-        .map_err(|e| Error::Transport {
-            message: format!("the endpoint stopped: {e}"),
-            hint: None,
-        })
 }

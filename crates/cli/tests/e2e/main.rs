@@ -8,6 +8,7 @@ mod console;
 mod console_rules;
 mod engine;
 mod errors;
+mod exec_server;
 mod ini_oracle;
 mod killed;
 mod outputs;
