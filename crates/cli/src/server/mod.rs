@@ -20,8 +20,8 @@ use serde_json::json;
 use subtle::ConstantTimeEq;
 use tempcreds_core::cache::Cache;
 use tempcreds_core::engine::{
-    Answer, Chain, Clock, Engine, Files, Issued, Last, MfaChooser, Renew, RenewPolicy, Renewer,
-    SdkConnect, SystemClock,
+    Answer, Chain, Clock, Engine, Files, Issued, Last, MfaChooser, Prompt, Renew, RenewPolicy,
+    Renewer, SdkConnect, SystemClock,
 };
 use tempcreds_core::rules::Invalid;
 use tempcreds_core::{Env, Error};
@@ -57,7 +57,42 @@ impl Renew for ProfileRenew {
             files: &self.files,
             env: &self.env,
         };
-        engine.run(&self.chain, &self.region, Last::Fresh).await
+        // A renewal may wait for a person (the MFA prompt) or for mfa_process: it gives its
+        // worker's other tasks to another thread meanwhile, so requests are still served.
+        tokio::task::block_in_place(|| {
+            tokio::runtime::Handle::current().block_on(engine.run(
+                &self.chain,
+                &self.region,
+                Last::Fresh,
+            ))
+        })
+    }
+}
+
+/// The terminal, for a renewal whose MFA session ended: there is no `--mfa-code` to give
+/// then (a code is used once), so without a terminal the error says what would help.
+struct RenewalPrompt;
+
+static RENEWAL_PROMPT: RenewalPrompt = RenewalPrompt;
+
+impl Prompt for RenewalPrompt {
+    fn ask(&self, serial: &str) -> Result<String, Error> {
+        let terminal = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/tty");
+        if terminal.is_err() {
+            return Err(Error::refused(
+                format!(
+                    "a new MFA session needs a code for {serial}, and there is no terminal to ask on"
+                ),
+                Some(
+                    "set mfa_process in the profile, or restart tempcreds with a new --mfa-code"
+                        .to_owned(),
+                ),
+            ));
+        }
+        TERMINAL.ask(serial)
     }
 }
 
@@ -105,7 +140,7 @@ async fn prepare(
         let first = profiles::credentials(&p, opts, quiet).await?;
         let renew = ProfileRenew {
             cache: Cache::from_env(&p.env)?,
-            mfa: MfaChooser::new(None, &TERMINAL),
+            mfa: MfaChooser::new(None, &RENEWAL_PROMPT),
             chain: p.chain,
             region: region.name,
             files: p.files,
@@ -152,10 +187,8 @@ async fn current(served: &Served, name: &str) -> Result<Issued, Response> {
             &format!("this endpoint serves no profile {name}"),
         ));
     };
-    if SystemClock.now() >= r.due_at() {
-        // A renewal is due: wait for it briefly (one STS call for every waiting request).
-        let _ = tokio::time::timeout(Duration::from_secs(2), r.renew_if_due(&SystemClock)).await;
-    }
+    // A renewal due is the background task's: wait for it briefly, never run it here.
+    r.settled(&SystemClock, Duration::from_secs(2)).await;
     match r.answer(SystemClock.now()) {
         Answer::Credentials(i) => Ok(i),
         Answer::Unavailable(why) => Err(error(StatusCode::SERVICE_UNAVAILABLE, &why)),

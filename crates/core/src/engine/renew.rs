@@ -2,7 +2,8 @@
 //! `exec --server` and `serve`): when they are renewed — ahead of the SDKs, which refresh
 //! 15 (botocore's advisory window) and 10 minutes (its mandatory window) before expiry — and
 //! what is answered while a renewal fails. Requests never wait for STS: `answer` reads what
-//! is held; `renew_if_due` runs one renewal at a time, whoever calls it.
+//! is held, `settled` waits briefly for a renewal in flight; `renew_if_due` runs one
+//! renewal at a time, whoever calls it.
 
 use std::sync::RwLock;
 
@@ -101,6 +102,8 @@ pub struct Renewer<R> {
     held: RwLock<Held>,
     /// One renewal at a time: concurrent callers wait for it and then find it done.
     renewing: tokio::sync::Mutex<()>,
+    /// Told when a renewal ends, for requests waiting in `settled`.
+    done: tokio::sync::Notify,
 }
 
 impl<R> std::fmt::Debug for Renewer<R> {
@@ -129,6 +132,7 @@ impl<R: Renew> Renewer<R> {
                 failed: None,
             }),
             renewing: tokio::sync::Mutex::new(()),
+            done: tokio::sync::Notify::new(),
         }
     }
 
@@ -162,6 +166,17 @@ impl<R: Renew> Renewer<R> {
         })
     }
 
+    /// If a renewal is due, waits at most `limit` for whoever runs it (the server's
+    /// background task) to finish; never runs it. A request must not wait past an SDK's
+    /// timeout for STS, or for a person typing an MFA code.
+    pub async fn settled(&self, clock: &dyn Clock, limit: std::time::Duration) {
+        let mut done = std::pin::pin!(self.done.notified());
+        done.as_mut().enable();
+        if clock.now() >= self.due_at() {
+            let _ = tokio::time::timeout(limit, done).await;
+        }
+    }
+
     /// Renews if due at `clock`'s time; one renewal at a time. Returns whether STS was
     /// asked. A failure keeps the old credentials (served while `answer` allows) and is
     /// tried again after at most `RETRY_AFTER`.
@@ -188,6 +203,8 @@ impl<R: Renew> Renewer<R> {
                 h.failed = Some((why, retry));
             }
         }
+        drop(h);
+        self.done.notify_waiters();
         true
     }
 }

@@ -102,6 +102,41 @@ fn a_role_is_renewed_ahead_from_the_cached_mfa_session_once_for_concurrent_calle
     assert_eq!(r.due_at(), w.clock.now() + Duration::minutes(45));
 }
 
+/// A request past the renewal's time waits for the renewal another task runs, briefly, and
+/// never runs it itself; before that time it does not wait at all.
+#[test]
+fn settled_waits_for_the_renewal_in_flight_without_running_it() {
+    let w = World::new();
+    let prompt = FakePrompt::typing(&["111111"]);
+    let r = renewer(
+        &w,
+        "lab",
+        MfaChooser::new(None, &prompt),
+        RenewPolicy::default(),
+    );
+    let short = std::time::Duration::from_millis(50);
+    block_on(r.settled(&w.clock, std::time::Duration::from_secs(60)));
+    assert_eq!(w.calls().len(), 2, "not due: no wait, no call");
+    let first = key_of(r.answer(w.clock.now()));
+    w.clock.advance(Duration::minutes(45));
+    block_on(r.settled(&w.clock, short));
+    assert_eq!(w.calls().len(), 2, "due: waited, ran nothing");
+    assert_eq!(key_of(r.answer(w.clock.now())), first);
+    let renewed = block_on(async {
+        let ((), renewed) = tokio::join!(
+            r.settled(&w.clock, std::time::Duration::from_secs(60)),
+            r.renew_if_due(&w.clock)
+        );
+        renewed
+    });
+    assert!(renewed);
+    assert_ne!(
+        key_of(r.answer(w.clock.now())),
+        first,
+        "woken by the renewal"
+    );
+}
+
 #[test]
 fn a_failing_sts_keeps_the_old_credentials_until_the_mandatory_window_then_says_why() {
     let w = World::new();
