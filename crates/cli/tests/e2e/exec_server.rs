@@ -167,7 +167,7 @@ s.finish()
 #[test]
 fn a_default_profile_that_would_win_over_the_endpoint_is_hidden_or_refused() {
     let moto = Moto::start();
-    let mut sb = profiles_at(&moto.url);
+    let sb = profiles_at(&moto.url);
     let credentials = std::fs::read_to_string(sb.path("aws/credentials")).unwrap();
     sb.write(
         "aws/credentials",
