@@ -6,6 +6,7 @@
 
 mod console;
 mod console_rules;
+mod container;
 mod engine;
 mod errors;
 mod exec_server;
