@@ -62,6 +62,7 @@ pub(crate) enum Command {
     /// Print export lines with a profile's credentials, for eval (like switching accounts)
     Env(Box<EnvArgs>),
     /// Run a command with a profile's credentials in its environment
+    #[command(after_help = EXEC_EXAMPLES)]
     Exec(Box<ExecArgs>),
     /// Print a profile's credentials in the credential_process format (cached: no network on a hit)
     CredentialProcess(PositionalProfile),
@@ -88,6 +89,17 @@ pub(crate) enum Command {
         shell: clap_complete::Shell,
     },
 }
+
+const EXEC_EXAMPLES: &str = "\
+Without --server tempcreds becomes the command (keys in its environment, valid for the
+session's length). With --server it stays the parent and serves the command a local
+endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI and its token) that renews the credentials
+ahead of expiry; signals sent to tempcreds are passed on, and it exits with the command's
+status.
+
+Examples:
+  tempcreds exec lab -- aws s3 ls
+  tempcreds exec lab --server -- jupyter lab     # long-running; no key in its environment";
 
 const SERVE_EXAMPLES: &str = "\
 It prints the two variables a process sets to use it; every AWS SDK and the AWS CLI then
