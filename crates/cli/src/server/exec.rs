@@ -8,6 +8,7 @@
 //! another process sent tempcreds (`kill PID`, a supervisor's SIGTERM) is passed on. One
 //! the kernel sent, or the child itself, is not passed on: the child already has it.
 
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::{Command, ExitCode, ExitStatus, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,6 +24,9 @@ use tempcreds_core::profile::Profiles;
 use super::Endpoint;
 use crate::args::ExecArgs;
 use crate::profiles::{self, EXEC_MARKER, Prepared, SCRUBBED};
+
+/// The endpoint's address: loopback, a free port.
+const LOOPBACK: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0);
 
 const RELAYED: [i32; 7] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH];
 
@@ -105,7 +109,7 @@ pub(crate) async fn exec(args: &ExecArgs, quiet: bool) -> Result<ExitCode, Error
     let region = p.region(&args.opts)?.known().map(str::to_owned);
     let hidden_credentials = credentials_file_for_child(&p)?;
     let name = p.name.clone();
-    let endpoint = Endpoint::open(vec![p], &args.opts, "127.0.0.1:0", quiet).await?;
+    let endpoint = Endpoint::open(vec![p], &args.opts, LOOPBACK, quiet).await?;
 
     let mut cmd = Command::new(&args.command[0]);
     cmd.args(&args.command[1..])

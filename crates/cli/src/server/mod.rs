@@ -268,7 +268,7 @@ impl Endpoint {
     pub(crate) async fn open(
         prepared: Vec<Prepared>,
         opts: &ProfileOptions,
-        listen: &str,
+        listen: SocketAddr,
         quiet: bool,
     ) -> Result<Self, Error> {
         let served = Arc::new(prepare(prepared, opts, quiet).await?);
@@ -334,12 +334,18 @@ impl Endpoint {
 
 /// `tempcreds serve`: prints the two variables, then serves until Ctrl-C.
 pub(crate) async fn serve(args: &ServeArgs, quiet: bool) -> Result<(), Error> {
+    let listen: SocketAddr = args.listen.parse().map_err(|_| {
+        Invalid::new(
+            "--listen",
+            "must be an IP address and a port, such as 127.0.0.1:0 or [::1]:9911",
+        )
+    })?;
     let prepared = args
         .profiles
         .iter()
         .map(|name| profiles::prepare(Some(name), &args.opts))
         .collect::<Result<Vec<_>, _>>()?;
-    let endpoint = Endpoint::open(prepared, &args.opts, &args.listen, quiet).await?;
+    let endpoint = Endpoint::open(prepared, &args.opts, listen, quiet).await?;
     let addr = endpoint.addr;
     if !addr.ip().is_loopback() {
         ui::warn(

@@ -175,6 +175,50 @@ fn wrong_tokens_paths_and_methods_are_refused() {
     assert!(v["Token"].as_str().is_some() && v["Expiration"].as_str().is_some());
 }
 
+/// Wrong input is exit 2 naming the flag or variable, before any STS call; a port that
+/// is taken is exit 1 naming the address.
+#[test]
+fn bad_input_is_exit_2_before_any_call_and_a_taken_port_exit_1_naming_it() {
+    let console = Console::start();
+    let mut sb = profiles_at(&console.url);
+    let run = sb.tempcreds(&["serve", "lab1", "--listen", "localhost:80"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("--listen: must be an IP address and a port, such as 127.0.0.1:0"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    let run = sb.tempcreds(&["serve", "nope"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    sb.set("TEMPCREDS_RENEW_BEFORE", "soon");
+    for args in [
+        &["serve", "lab1"][..],
+        &["exec", "lab1", "--server", "--", "true"],
+    ] {
+        let run = sb.tempcreds(args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr
+                .contains("TEMPCREDS_RENEW_BEFORE: must be a number of seconds"),
+            "{}",
+            run.stderr
+        );
+    }
+    assert_eq!(console.sts_calls(), 0, "nothing was sent");
+    sb.unset("TEMPCREDS_RENEW_BEFORE");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let run = sb.tempcreds(&["serve", "lab1", "--listen", &addr]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("cannot listen on {addr}")),
+        "{}",
+        run.stderr
+    );
+}
+
 /// One GET of the endpoint's `path` (after its `/`) with its token: (status, body).
 fn fetch_path(s: &Server, path: &str) -> (String, String) {
     let out = std::process::Command::new("curl")

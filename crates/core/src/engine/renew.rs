@@ -170,11 +170,15 @@ impl<R: Renew> Renewer<R> {
     /// background task) to finish; never runs it. A request must not wait past an SDK's
     /// timeout for STS, or for a person typing an MFA code.
     pub async fn settled(&self, clock: &dyn Clock, limit: std::time::Duration) {
+        if clock.now() < self.due_at() {
+            return; // the common case: no registration, no wait
+        }
         let mut done = std::pin::pin!(self.done.notified());
         done.as_mut().enable();
-        if clock.now() >= self.due_at() {
-            let _ = tokio::time::timeout(limit, done).await;
+        if clock.now() < self.due_at() {
+            return; // it ended between the two looks
         }
+        let _ = tokio::time::timeout(limit, done).await;
     }
 
     /// Renews if due at `clock`'s time; one renewal at a time. Returns whether STS was
