@@ -1,6 +1,7 @@
 //! What the end-to-end suites of the CLI and the broker share: moto (127.0.0.1, a free port,
 //! stopped by its own PID on drop), the project's fakes of what nobody emulates (`fakes/`:
-//! the federation endpoint, a pty driver, the botocore INI oracle), the pinned virtualenv.
+//! the federation endpoint, IAM Identity Center's OIDC and portal, container and instance
+//! metadata, a pty driver, the botocore INI oracle), the pinned virtualenv.
 
 // A failed expectation in a test helper is a failed test with its location.
 #![allow(clippy::unwrap_used, clippy::missing_panics_doc)]
@@ -9,6 +10,9 @@ use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+mod sso;
+pub use sso::{Account, Sso};
 
 /// The project's fakes (Python scripts run with the virtualenv's interpreter).
 pub fn fakes_dir() -> PathBuf {
@@ -56,7 +60,7 @@ impl Moto {
 
 /// Starts the server `make` builds for a free port and waits until it listens. If it exits
 /// first (the port was taken between our probe and its bind), it is tried on another port.
-fn spawn_listening(what: &str, make: impl Fn(u16) -> Command) -> (Child, String) {
+pub(crate) fn spawn_listening(what: &str, make: impl Fn(u16) -> Command) -> (Child, String) {
     for _attempt in 0..3 {
         let port = free_port();
         let mut child = make(port)
