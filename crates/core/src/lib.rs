@@ -14,6 +14,7 @@ pub mod profile;
 pub mod provision;
 pub mod region;
 pub mod rules;
+pub mod sso;
 pub mod sts;
 
 pub use credentials::{Credentials, Origin};
