@@ -1,10 +1,15 @@
 //! IAM Identity Center (SSO): which sign-in a profile uses (`config`) and the token cache
-//! shared with the AWS CLI and the SDKs (`token`).
+//! shared with the AWS CLI and the SDKs (`token`), the seams to the portal and OIDC
+//! (`service`) and their SDK implementation.
 
 pub mod config;
+mod sdk;
+pub mod service;
 pub mod token;
 
 pub use config::{SsoRole, SsoSession};
+pub use sdk::{SdkOidc, SdkPortal};
+pub use service::{Oidc, Portal};
 pub use token::{CachedToken, Registration};
 
 #[cfg(test)]

@@ -101,6 +101,9 @@ fn hint(code: &str, message: &str, ctx: &Context<'_>) -> Option<String> {
     if ctx.service == "IAM" {
         return iam_hint(code, message);
     }
+    if ctx.service.starts_with("SSO") {
+        return sso_hint(code);
+    }
     let h = match code {
         "InvalidClientTokenId" => "AWS does not know the source access key: check AWS_ACCESS_KEY_ID or the source profile's aws_access_key_id (a just-created key can take a few seconds to work)".to_owned(),
         "SignatureDoesNotMatch" => "the source secret access key does not match its key id, or the keys belong to another partition than the region's (aws, aws-cn, aws-us-gov)".to_owned(),
@@ -125,6 +128,23 @@ fn hint(code: &str, message: &str, ctx: &Context<'_>) -> Option<String> {
         _ => return None,
     };
     Some(h)
+}
+
+/// IAM Identity Center's errors (portal and OIDC).
+fn sso_hint(code: &str) -> Option<String> {
+    let h = match code {
+        "UnauthorizedException" | "InvalidClientException" | "ExpiredTokenException" => {
+            "the SSO sign-in has ended or was revoked: run `tempcreds sso login`"
+        }
+        "ForbiddenException" | "AccessDeniedException" | "ResourceNotFoundException" => {
+            "this user is not assigned that account and role in IAM Identity Center: check sso_account_id and sso_role_name (`tempcreds sso populate` lists what you can reach)"
+        }
+        "TooManyRequestsException" | "SlowDownException" => {
+            "IAM Identity Center is throttling these calls: wait a moment and try again"
+        }
+        _ => return None,
+    };
+    Some(h.to_owned())
 }
 
 /// IAM's errors during setup and teardown (ARCHITECTURE.md, "IAM provisioning facts").

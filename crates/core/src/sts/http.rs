@@ -44,10 +44,19 @@ fn base(
 /// settings win over any in the config file (service-specific first), so when one is set
 /// it is the endpoint the SDK will call.
 pub(crate) fn sts_endpoint_is_plain_http(env: impl Fn(&str) -> Option<String>) -> bool {
+    endpoint_is_plain_http("AWS_ENDPOINT_URL_STS", env)
+}
+
+/// As `sts_endpoint_is_plain_http`, for the service whose own variable is `service_var`
+/// (`AWS_ENDPOINT_URL_SSO`, `AWS_ENDPOINT_URL_SSO_OIDC`).
+pub(crate) fn endpoint_is_plain_http(
+    service_var: &str,
+    env: impl Fn(&str) -> Option<String>,
+) -> bool {
     if env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
         return false;
     }
-    ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"]
+    [service_var, "AWS_ENDPOINT_URL"]
         .iter()
         .find_map(|v| env(v).filter(|s| !s.is_empty()))
         .is_some_and(|url| url.to_ascii_lowercase().starts_with("http://"))

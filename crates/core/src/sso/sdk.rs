@@ -1,0 +1,376 @@
+//! `Portal` and `Oidc` on the official SDK (`aws-sdk-sso`, `aws-sdk-ssooidc`): unsigned
+//! clients in the session's `sso_region`, endpoints from the standard settings
+//! (`AWS_ENDPOINT_URL_SSO`, `AWS_ENDPOINT_URL_SSO_OIDC`, then `AWS_ENDPOINT_URL`), the same
+//! timeouts and proxy handling as STS. Errors become one line with a hint; the token is
+//! scrubbed from any text.
+
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::timeout::TimeoutConfig;
+use aws_sdk_sso::config::Region;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use secrecy::{ExposeSecret, SecretString};
+use time::OffsetDateTime;
+
+use super::service::{
+    Account, ClientKind, DeviceAuthorization, Grant, Oidc, Page, Portal, Token, TokenError,
+};
+use super::token::Registration;
+use crate::sts::{Context, from_sdk};
+use crate::{Credentials, Error, Origin};
+
+/// Portal pages: the largest the service allows (100), fewer round trips for `populate`.
+const PAGE: i32 = 100;
+
+async fn sdk_config(region: &str, service_var: &str) -> aws_config::SdkConfig {
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .read_timeout(Duration::from_secs(20))
+        .operation_timeout(Duration::from_secs(60))
+        .build();
+    let plain = crate::sts::endpoint_is_plain_http(service_var, |k| std::env::var(k).ok());
+    let http = if plain {
+        crate::sts::plain_http_client()
+    } else {
+        crate::sts::https_client()
+    };
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(region.to_owned()))
+        .http_client(http)
+        .timeout_config(timeouts)
+        .no_credentials()
+        .load()
+        .await
+}
+
+fn ctx<'a>(
+    service: &'static str,
+    operation: &'static str,
+    region: &'a str,
+    secrets: &'a [SecretString],
+) -> Context<'a> {
+    Context {
+        service,
+        operation,
+        region,
+        role_arn: None,
+        duration: None,
+        mfa: false,
+        secrets,
+    }
+}
+
+/// The portal of one region.
+#[derive(Debug, Clone)]
+pub struct SdkPortal {
+    client: aws_sdk_sso::Client,
+    region: String,
+}
+
+impl SdkPortal {
+    pub async fn new(region: &str) -> Self {
+        let config = sdk_config(region, "AWS_ENDPOINT_URL_SSO").await;
+        Self {
+            client: aws_sdk_sso::Client::new(&config),
+            region: region.to_owned(),
+        }
+    }
+}
+
+fn epoch_millis(ms: i64) -> Option<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()
+}
+
+impl Portal for SdkPortal {
+    async fn role_credentials(
+        &self,
+        token: &SecretString,
+        account_id: &str,
+        role_name: &str,
+    ) -> Result<Credentials, Error> {
+        let secrets = [token.clone()];
+        let out = self
+            .client
+            .get_role_credentials()
+            .access_token(token.expose_secret())
+            .account_id(account_id)
+            .role_name(role_name)
+            .send()
+            .await
+            .map_err(|e| from_sdk(e, &ctx("SSO", "GetRoleCredentials", &self.region, &secrets)))?;
+        let c = out.role_credentials.ok_or_else(|| Error::Transport {
+            message: "SSO GetRoleCredentials answered without credentials".to_owned(),
+            hint: None,
+        })?;
+        let (Some(id), Some(secret)) = (c.access_key_id, c.secret_access_key) else {
+            return Err(Error::Transport {
+                message: "SSO GetRoleCredentials answered without a key".to_owned(),
+                hint: None,
+            });
+        };
+        Ok(Credentials {
+            access_key_id: id,
+            secret_access_key: SecretString::from(secret),
+            session_token: c.session_token.map(SecretString::from),
+            expiration: epoch_millis(c.expiration),
+            // A role session issued to a person, not to temporary credentials: the console
+            // accepts SessionDuration for it (role chaining applies to roles assumed from it).
+            origin: Origin::AssumedRole { chained: false },
+        })
+    }
+
+    async fn accounts(
+        &self,
+        token: &SecretString,
+        next: Option<String>,
+    ) -> Result<Page<Account>, Error> {
+        let secrets = [token.clone()];
+        let out = self
+            .client
+            .list_accounts()
+            .access_token(token.expose_secret())
+            .max_results(PAGE)
+            .set_next_token(next)
+            .send()
+            .await
+            .map_err(|e| from_sdk(e, &ctx("SSO", "ListAccounts", &self.region, &secrets)))?;
+        let items = out
+            .account_list
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|a| {
+                Some(Account {
+                    id: a.account_id?,
+                    name: a.account_name.unwrap_or_default(),
+                })
+            })
+            .collect();
+        Ok(Page {
+            items,
+            next: out.next_token,
+        })
+    }
+
+    async fn roles(
+        &self,
+        token: &SecretString,
+        account_id: &str,
+        next: Option<String>,
+    ) -> Result<Page<String>, Error> {
+        let secrets = [token.clone()];
+        let out = self
+            .client
+            .list_account_roles()
+            .access_token(token.expose_secret())
+            .account_id(account_id)
+            .max_results(PAGE)
+            .set_next_token(next)
+            .send()
+            .await
+            .map_err(|e| from_sdk(e, &ctx("SSO", "ListAccountRoles", &self.region, &secrets)))?;
+        Ok(Page {
+            items: out
+                .role_list
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|r| r.role_name)
+                .collect(),
+            next: out.next_token,
+        })
+    }
+
+    async fn logout(&self, token: &SecretString) -> Result<(), Error> {
+        let secrets = [token.clone()];
+        self.client
+            .logout()
+            .access_token(token.expose_secret())
+            .send()
+            .await
+            .map_err(|e| from_sdk(e, &ctx("SSO", "Logout", &self.region, &secrets)))?;
+        Ok(())
+    }
+}
+
+/// OIDC of one region.
+#[derive(Debug, Clone)]
+pub struct SdkOidc {
+    client: aws_sdk_ssooidc::Client,
+    region: String,
+}
+
+impl SdkOidc {
+    pub async fn new(region: &str) -> Self {
+        let config = sdk_config(region, "AWS_ENDPOINT_URL_SSO_OIDC").await;
+        Self {
+            client: aws_sdk_ssooidc::Client::new(&config),
+            region: region.to_owned(),
+        }
+    }
+}
+
+fn epoch_seconds(s: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(s).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+impl Oidc for SdkOidc {
+    async fn register(
+        &self,
+        client_name: &str,
+        kind: &ClientKind,
+        scopes: &[String],
+    ) -> Result<Registration, Error> {
+        let mut req = self
+            .client
+            .register_client()
+            .client_name(client_name)
+            .client_type("public")
+            .set_scopes((!scopes.is_empty()).then(|| scopes.to_vec()));
+        if let ClientKind::Pkce {
+            redirect_uri,
+            issuer_url,
+        } = kind
+        {
+            req = req
+                .grant_types("authorization_code")
+                .grant_types("refresh_token")
+                .redirect_uris(redirect_uri)
+                .issuer_url(issuer_url);
+        }
+        let out = req
+            .send()
+            .await
+            .map_err(|e| from_sdk(e, &ctx("SSO OIDC", "RegisterClient", &self.region, &[])))?;
+        let (Some(id), Some(secret)) = (out.client_id, out.client_secret) else {
+            return Err(Error::Transport {
+                message: "SSO OIDC RegisterClient answered without a client".to_owned(),
+                hint: None,
+            });
+        };
+        Ok(Registration {
+            client_id: id,
+            client_secret: SecretString::from(secret),
+            expires_at: epoch_seconds(out.client_secret_expires_at),
+        })
+    }
+
+    async fn start_device(
+        &self,
+        registration: &Registration,
+        start_url: &str,
+    ) -> Result<DeviceAuthorization, Error> {
+        let secrets = [registration.client_secret.clone()];
+        let out = self
+            .client
+            .start_device_authorization()
+            .client_id(&registration.client_id)
+            .client_secret(registration.client_secret.expose_secret())
+            .start_url(start_url)
+            .send()
+            .await
+            .map_err(|e| {
+                from_sdk(
+                    e,
+                    &ctx(
+                        "SSO OIDC",
+                        "StartDeviceAuthorization",
+                        &self.region,
+                        &secrets,
+                    ),
+                )
+            })?;
+        let (Some(device_code), Some(user_code), Some(uri)) =
+            (out.device_code, out.user_code, out.verification_uri)
+        else {
+            return Err(Error::Transport {
+                message: "SSO OIDC StartDeviceAuthorization answered without a code".to_owned(),
+                hint: None,
+            });
+        };
+        Ok(DeviceAuthorization {
+            device_code: SecretString::from(device_code),
+            user_code,
+            verification_uri: uri,
+            verification_uri_complete: out.verification_uri_complete,
+            expires_at: OffsetDateTime::now_utc()
+                + time::Duration::seconds(i64::from(out.expires_in)),
+            interval_seconds: u64::try_from(out.interval).unwrap_or(5).max(1),
+        })
+    }
+
+    async fn create_token(
+        &self,
+        registration: &Registration,
+        grant: &Grant,
+    ) -> Result<Token, TokenError> {
+        let mut secrets = vec![registration.client_secret.clone()];
+        let req = self
+            .client
+            .create_token()
+            .client_id(&registration.client_id)
+            .client_secret(registration.client_secret.expose_secret());
+        let req = match grant {
+            Grant::DeviceCode(code) => {
+                secrets.push(code.clone());
+                req.grant_type("urn:ietf:params:oauth:grant-type:device_code")
+                    .device_code(code.expose_secret())
+            }
+            Grant::AuthorizationCode {
+                code,
+                redirect_uri,
+                verifier,
+            } => {
+                secrets.extend([code.clone(), verifier.clone()]);
+                req.grant_type("authorization_code")
+                    .code(code.expose_secret())
+                    .redirect_uri(redirect_uri)
+                    .code_verifier(verifier.expose_secret())
+            }
+            Grant::Refresh(token) => {
+                secrets.push(token.clone());
+                req.grant_type("refresh_token")
+                    .refresh_token(token.expose_secret())
+            }
+        };
+        let out = match req.send().await {
+            Ok(out) => out,
+            Err(e) => {
+                let code = e
+                    .as_service_error()
+                    .and_then(|s| s.code())
+                    .unwrap_or_default()
+                    .to_owned();
+                let message = e
+                    .as_service_error()
+                    .and_then(|s| s.message())
+                    .unwrap_or_default()
+                    .to_owned();
+                return Err(match code.as_str() {
+                    "AuthorizationPendingException" => TokenError::Pending,
+                    "SlowDownException" => TokenError::SlowDown,
+                    "ExpiredTokenException" => TokenError::Expired,
+                    "InvalidGrantException" => TokenError::InvalidGrant(crate::credentials::scrub(
+                        &message,
+                        secrets.iter().map(|s| s.expose_secret()),
+                    )),
+                    _ => TokenError::Other(from_sdk(
+                        e,
+                        &ctx("SSO OIDC", "CreateToken", &self.region, &secrets),
+                    )),
+                });
+            }
+        };
+        let access = out.access_token.ok_or_else(|| {
+            TokenError::Other(Error::Transport {
+                message: "SSO OIDC CreateToken answered without a token".to_owned(),
+                hint: None,
+            })
+        })?;
+        Ok(Token {
+            access_token: SecretString::from(access),
+            expires_at: OffsetDateTime::now_utc()
+                + time::Duration::seconds(i64::from(out.expires_in)),
+            refresh_token: out.refresh_token.map(SecretString::from),
+        })
+    }
+}
