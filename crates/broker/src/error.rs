@@ -52,7 +52,7 @@ impl From<CoreError> for ApiError {
                 ApiError::BadRequest(format!("{}: {}", query_name(&i.field), i.rule))
             }
             CoreError::Refused { .. } => ApiError::BadRequest(e.to_string()),
-            CoreError::File { .. } => ApiError::Upstream(e.to_string()),
+            CoreError::File { .. } | CoreError::SignIn { .. } => ApiError::Upstream(e.to_string()),
         }
     }
 }

@@ -33,6 +33,13 @@ pub enum Error {
         message: String,
         hint: Option<String>,
     },
+    /// No usable IAM Identity Center sign-in: none cached, or it expired and could not be
+    /// refreshed. The hint names the login command.
+    #[error("{message}")]
+    SignIn {
+        message: String,
+        hint: Option<String>,
+    },
     /// Reading or writing a local file failed.
     #[error("could not {action} {}: {source}", path.display())]
     File {
@@ -62,7 +69,10 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Invalid(_) | Error::Refused { .. } => 2,
-            Error::Aws { .. } | Error::Transport { .. } | Error::File { .. } => 1,
+            Error::Aws { .. }
+            | Error::Transport { .. }
+            | Error::SignIn { .. }
+            | Error::File { .. } => 1,
         }
     }
 
@@ -71,7 +81,8 @@ impl Error {
         match self {
             Error::Refused { hint, .. }
             | Error::Aws { hint, .. }
-            | Error::Transport { hint, .. } => hint.as_deref(),
+            | Error::Transport { hint, .. }
+            | Error::SignIn { hint, .. } => hint.as_deref(),
             Error::File { source, .. } if source.kind() == io::ErrorKind::PermissionDenied => Some(
                 "check the file's owner and permissions, or point AWS_SHARED_CREDENTIALS_FILE elsewhere",
             ),

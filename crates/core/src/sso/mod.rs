@@ -3,14 +3,20 @@
 //! (`service`) and their SDK implementation.
 
 pub mod config;
+#[cfg(test)]
+pub(crate) mod fake;
 mod sdk;
 pub mod service;
+pub mod session;
 pub mod token;
 
 pub use config::{SsoRole, SsoSession};
 pub use sdk::{SdkOidc, SdkPortal};
 pub use service::{Oidc, Portal};
+pub use session::{SdkSsoConnect, SsoConnect, access_token, role_credentials};
 pub use token::{CachedToken, Registration};
 
+#[cfg(test)]
+mod session_tests;
 #[cfg(test)]
 mod tests;
