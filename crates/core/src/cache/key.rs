@@ -22,6 +22,13 @@ pub enum CacheKey {
         duration_seconds: Option<u32>,
         mfa_serial: Option<String>,
     },
+    /// IAM Identity Center role credentials: one account and role of one session.
+    SsoRole {
+        /// `sso-session NAME`, or the start URL of a legacy profile.
+        session: String,
+        account_id: String,
+        role_name: String,
+    },
 }
 
 impl CacheKey {
@@ -34,6 +41,7 @@ impl CacheKey {
         let kind = match self {
             CacheKey::SessionToken { .. } => "session",
             CacheKey::AssumeRole { .. } => "role",
+            CacheKey::SsoRole { .. } => "sso",
         };
         format!("{kind}-{hex}")
     }
@@ -51,6 +59,11 @@ impl CacheKey {
             CacheKey::AssumeRole {
                 profile, role_arn, ..
             } => format!("profile {profile}: {role_arn}"),
+            CacheKey::SsoRole {
+                session,
+                account_id,
+                role_name,
+            } => format!("SSO role {role_name} in {account_id} ({session})"),
         }
     }
 }

@@ -82,6 +82,9 @@ pub enum Source {
     Environment,
     Sdk(SdkSource),
     Given(GivenKeys),
+    /// IAM Identity Center: the role credentials GetRoleCredentials gives for the profile's
+    /// account and role, with the session's cached token (cached like a role's).
+    Sso(crate::sso::SsoRole),
 }
 
 impl Source {
@@ -100,6 +103,7 @@ impl Source {
     pub fn profile(&self) -> Option<&str> {
         match self {
             Source::StaticKeys { profile, .. } | Source::Process { profile, .. } => Some(profile),
+            Source::Sso(role) => Some(&role.profile),
             Source::Sdk(SdkSource::DefaultChain { profile }) => profile.as_deref(),
             Source::Environment | Source::Sdk(_) | Source::Given(_) => None,
         }

@@ -1,12 +1,14 @@
 //! The STS seam as the engine sees it: a client for a caller, made either from credentials
 //! in hand or from a source only the SDK resolves. `SdkConnect` makes SDK clients;
 //! `Prebuilt` hands out one long-lived client (the broker's, which refreshes its own
-//! credentials); the tests' fake counts every call.
+//! credentials); the tests' fake counts every call. Each also names the IAM Identity
+//! Center clients an SSO source is read with.
 
 use std::future::Future;
 use std::sync::Arc;
 
 use super::chain::SdkSource;
+use crate::sso::{SdkSsoConnect, SsoConnect};
 use crate::sts::{SdkSts, Sts};
 use crate::{Credentials, Error};
 
@@ -17,15 +19,19 @@ pub enum Caller<'a> {
     Sdk(&'a SdkSource),
 }
 
-/// Makes STS clients. The engine asks for one per step.
+/// Makes STS clients (the engine asks for one per step), and IAM Identity Center's for an
+/// SSO source.
 pub trait Connect {
     type Client: Sts;
+    type Sso: SsoConnect;
 
     fn connect(
         &self,
         region: &str,
         caller: Caller<'_>,
     ) -> impl Future<Output = Result<Self::Client, Error>>;
+
+    fn sso(&self) -> &Self::Sso;
 }
 
 /// Clients on the official SDK, each resolving its caller now.
@@ -34,6 +40,11 @@ pub struct SdkConnect;
 
 impl Connect for SdkConnect {
     type Client = SdkSts;
+    type Sso = SdkSsoConnect;
+
+    fn sso(&self) -> &SdkSsoConnect {
+        &SdkSsoConnect
+    }
 
     async fn connect(&self, region: &str, caller: Caller<'_>) -> Result<SdkSts, Error> {
         match caller {
@@ -49,6 +60,12 @@ pub struct Prebuilt<S>(pub Arc<S>);
 
 impl<S: Sts + Send + Sync> Connect for Prebuilt<S> {
     type Client = Arc<S>;
+    // The broker's roles come from its own credentials, never from a person's sign-in.
+    type Sso = SdkSsoConnect;
+
+    fn sso(&self) -> &SdkSsoConnect {
+        &SdkSsoConnect
+    }
 
     async fn connect(&self, _region: &str, caller: Caller<'_>) -> Result<Arc<S>, Error> {
         match caller {

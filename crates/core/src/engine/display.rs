@@ -28,6 +28,13 @@ impl fmt::Display for Source {
             Source::Process { profile, .. } => write!(f, "credential_process of profile {profile}"),
             Source::Environment => f.write_str("the environment's keys"),
             Source::Given(k) => write!(f, "the keys given ({})", k.0.access_key_id),
+            Source::Sso(r) => write!(
+                f,
+                "IAM Identity Center role {} in account {} ({})",
+                r.role_name,
+                r.account_id,
+                r.session.label()
+            ),
             Source::Sdk(SdkSource::Ec2InstanceMetadata) => {
                 f.write_str("the EC2 instance metadata service")
             }

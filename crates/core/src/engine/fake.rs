@@ -50,6 +50,8 @@ pub struct FakeConnect {
     pub clock: FakeClock,
     /// What an SDK source resolves to.
     pub sdk_caller: Credentials,
+    /// IAM Identity Center, for SSO sources.
+    pub sso: crate::sso::fake::FakeSso,
 }
 
 #[derive(Debug)]
@@ -81,12 +83,18 @@ impl FakeConnect {
             down: Arc::default(),
             clock: clock.clone(),
             sdk_caller: keys("ASIASDK", true, Some(clock.now() + Duration::hours(6))),
+            sso: crate::sso::fake::FakeSso::default(),
         }
     }
 }
 
 impl Connect for FakeConnect {
     type Client = FakeSts;
+    type Sso = crate::sso::fake::FakeSso;
+
+    fn sso(&self) -> &crate::sso::fake::FakeSso {
+        &self.sso
+    }
 
     async fn connect(&self, _region: &str, caller: Caller<'_>) -> Result<FakeSts, Error> {
         let caller = match caller {

@@ -135,6 +135,28 @@ pub fn step_keys(chain: &Chain, files: &Files) -> Vec<Option<CacheKey>> {
         .collect()
 }
 
+/// The cache key of the source, for a source that is cached (IAM Identity Center's role
+/// credentials: a portal call each time otherwise).
+pub fn source_key(chain: &Chain) -> Option<CacheKey> {
+    match &chain.source {
+        Source::Sso(r) => Some(CacheKey::SsoRole {
+            session: r.session.label(),
+            account_id: r.account_id.clone(),
+            role_name: r.role_name.clone(),
+        }),
+        _ => None,
+    }
+}
+
+/// The key of the chain's final credentials: its last step's, or with no steps its source's.
+pub fn last_key(chain: &Chain, files: &Files) -> Option<CacheKey> {
+    if chain.steps.is_empty() {
+        source_key(chain)
+    } else {
+        step_keys(chain, files).pop().flatten()
+    }
+}
+
 /// The one place an AssumeRole request is built from a step: the chaining cap applied now
 /// that the caller is known, the default session name, the MFA code.
 pub fn role_input(
@@ -182,13 +204,13 @@ impl<C: Connect, K: StepCache + ?Sized> Engine<'_, C, K> {
     /// The final credentials from the cache alone, with nothing run or sent: the
     /// `credential_process` fast path. None when any part would need a call.
     pub fn cached(&self, chain: &Chain) -> Option<Issued> {
-        let key = step_keys(chain, self.files).pop()??;
+        let key = last_key(chain, self.files)?;
         self.cache.get(&key, self.clock.now())
     }
 
     /// Forgets the cached credentials of the chain's last step.
     pub fn forget_last(&self, chain: &Chain) -> Result<(), Error> {
-        match step_keys(chain, self.files).pop().flatten() {
+        match last_key(chain, self.files) {
             Some(key) => self.cache.remove(&key),
             None => Ok(()),
         }
@@ -210,7 +232,7 @@ impl<C: Connect, K: StepCache + ?Sized> Engine<'_, C, K> {
         });
         let (start, mut current, mut client) = match resumed {
             Some((start, hit)) => (start, hit, None),
-            None => self.source(chain, region).await?,
+            None => self.cached_source(chain, region, last).await?,
         };
         for (step, key) in chain.steps.iter().zip(&keys).skip(start) {
             let client = match client.take() {
@@ -228,6 +250,30 @@ impl<C: Connect, K: StepCache + ?Sized> Engine<'_, C, K> {
         Ok(current)
     }
 
+    /// The source's credentials from the cache where it is cached (and may be: not when it
+    /// is the last and `Fresh` is asked), else read and, where cached, stored.
+    async fn cached_source(
+        &self,
+        chain: &Chain,
+        region: &str,
+        last: Last,
+    ) -> Result<(usize, Issued, Option<C::Client>), Error> {
+        let Some(key) = source_key(chain) else {
+            return self.source(chain, region).await;
+        };
+        let usable = !(chain.steps.is_empty() && matches!(last, Last::Fresh));
+        if let Some(hit) = usable
+            .then(|| self.cache.get(&key, self.clock.now()))
+            .flatten()
+        {
+            info!(cached = %key.label(), "using cached credentials");
+            return Ok((0, hit, None));
+        }
+        let read = self.source(chain, region).await?;
+        self.cache.put(&key, &read.1)?;
+        Ok(read)
+    }
+
     /// The source's credentials, and the client the SDK made for them, if it did.
     async fn source(
         &self,
@@ -243,6 +289,19 @@ impl<C: Connect, K: StepCache + ?Sized> Engine<'_, C, K> {
                 let client = self.connect.connect(region, Caller::Sdk(s)).await?;
                 let creds = client.caller_credentials().clone();
                 Ok((0, issued(creds), Some(client)))
+            }
+            Source::Sso(role) => {
+                let now = self.clock.now();
+                // Boxed: the portal's futures would otherwise deepen every command's future
+                // past the compiler's layout limit.
+                let creds = Box::pin(crate::sso::role_credentials(
+                    role,
+                    self.env,
+                    self.connect.sso(),
+                    now,
+                ))
+                .await?;
+                Ok((0, issued(creds), None))
             }
             other => {
                 let creds = sources::read(other, self.files, self.env)

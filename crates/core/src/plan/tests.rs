@@ -164,7 +164,7 @@ fn policy_flag_is_named_in_errors() {
 fn the_callers_own_credentials_follow_botocore() {
     let keys = "[default]\naws_access_key_id = AKIA\naws_secret_access_key = s\n";
     let f = Files {
-        config: "[profile sso]\nsso_session = corp\n".into(),
+        config: "[profile wi]\nrole_arn = arn:aws:iam::123456789012:role/W\nweb_identity_token_file = /t\n\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n\n[profile sso]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = Admin\n".into(),
         credentials: keys.into(),
     };
     let env_keys = Env::from_pairs([("AWS_ACCESS_KEY_ID", "A"), ("AWS_SECRET_ACCESS_KEY", "B")]);
@@ -184,13 +184,18 @@ fn the_callers_own_credentials_follow_botocore() {
         source_chain(None, &Env::default(), &f).unwrap().source,
         Source::StaticKeys { .. }
     ));
-    let sso = Env::from_pairs([("AWS_PROFILE", "sso")]);
+    let wi = Env::from_pairs([("AWS_PROFILE", "wi")]);
     assert_eq!(
-        source_chain(None, &sso, &f).unwrap().source,
+        source_chain(None, &wi, &f).unwrap().source,
         Source::Sdk(SdkSource::DefaultChain {
-            profile: Some("sso".into())
+            profile: Some("wi".into())
         }),
-        "what tempcreds does not resolve, the SDK does"
+        "what tempcreds does not resolve (web identity), the SDK does"
+    );
+    let sso = Env::from_pairs([("AWS_PROFILE", "sso")]);
+    assert!(
+        matches!(source_chain(None, &sso, &f).unwrap().source, Source::Sso(ref r) if r.role_name == "Admin"),
+        "IAM Identity Center is resolved by tempcreds"
     );
     let missing = Env::from_pairs([("AWS_PROFILE", "nope")]);
     assert!(source_chain(None, &missing, &f).is_err());

@@ -45,6 +45,8 @@ pub struct Profile {
 #[derive(Debug, Clone, Default)]
 pub struct Profiles {
     by_name: BTreeMap<String, Profile>,
+    /// Both files as read, for the settings resolved elsewhere (`sso::config`).
+    set: ProfileSet,
 }
 
 impl Profiles {
@@ -76,7 +78,12 @@ impl Profiles {
                 (name.to_owned(), p)
             })
             .collect();
-        Self { by_name }
+        Self { by_name, set }
+    }
+
+    /// Both files' profiles and sso-sessions as read.
+    pub fn set(&self) -> &ProfileSet {
+        &self.set
     }
 
     pub fn get(&self, name: &str) -> Option<&Profile> {

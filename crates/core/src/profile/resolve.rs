@@ -99,7 +99,16 @@ pub fn resolve(
             });
         }
         let has_keys = p.access_key_id.is_some() && p.has_secret;
-        if has_keys && !roles.is_empty() {
+        // IAM Identity Center: botocore tries SSO before a profile's keys, and after its
+        // role_arn unless the profile is a source holding keys (`AssumeRoleProvider.
+        // _resolve_credentials_from_profile`, then the profile chain's order).
+        let source_with_keys = has_keys && !roles.is_empty();
+        if (p.role_arn.is_none() || source_with_keys)
+            && let Some(role) = crate::sso::config::of_profile(profiles.set(), &current)?
+        {
+            break Source::Sso(role);
+        }
+        if source_with_keys {
             break static_keys(p);
         }
         match (&p.role_arn, &p.source_profile, &p.credential_source) {
