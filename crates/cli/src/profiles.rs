@@ -6,7 +6,7 @@ use std::os::unix::process::CommandExt;
 use std::process::Command;
 
 use tempcreds_core::cache::Cache;
-use tempcreds_core::engine::{Chain, Files, Issued, Last, Step, step_keys};
+use tempcreds_core::engine::{Chain, Files, Issued, Last, Step, last_key};
 use tempcreds_core::output::{self, Shell};
 use tempcreds_core::profile::{self, Profiles};
 use tempcreds_core::region::ResolvedRegion;
@@ -97,7 +97,7 @@ pub(crate) fn cached_credential_process(args: &[std::ffi::OsString]) -> Option<R
         return None;
     }
     let p = prepare(Some(name), &ProfileOptions::default()).ok()?;
-    let key = step_keys(&p.chain, &p.files).pop()??;
+    let key = last_key(&p.chain, &p.files)?;
     let cache = Cache::from_env(&p.env).ok()?;
     let hit = cache.peek(&key, OffsetDateTime::now_utc())?;
     Some(common::print(&output::credential_process(&hit.credentials)))
@@ -107,7 +107,7 @@ pub(crate) fn cached_credential_process(args: &[std::ffi::OsString]) -> Option<R
 pub(crate) fn credential_process(args: &PositionalProfile, quiet: bool) -> Result<(), Error> {
     let p = prepare(args.profile.as_deref(), &args.opts)?;
     let ctx = p.ctx(quiet);
-    if !p.chain.steps.is_empty() {
+    if last_key(&p.chain, &p.files).is_some() {
         let cache = Cache::from_env(&p.env)?;
         if let Some(hit) = run::with_cache(&ctx, &cache, |e| e.cached(&p.chain)) {
             return common::print(&output::credential_process(&hit.credentials));

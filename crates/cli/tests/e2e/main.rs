@@ -19,6 +19,7 @@ mod sessions;
 mod setup;
 mod setup_mfa;
 mod setup_rules;
+mod sso;
 mod support;
 mod validation;
 mod write;
