@@ -148,6 +148,10 @@ impl Portal for FakeSso {
 }
 
 impl Oidc for FakeSso {
+    fn authorize_base(&self) -> String {
+        "https://oidc.fake".to_owned()
+    }
+
     async fn register(
         &self,
         _name: &str,

@@ -5,6 +5,7 @@
 pub mod config;
 #[cfg(test)]
 pub(crate) mod fake;
+pub mod login;
 mod sdk;
 pub mod service;
 pub mod session;

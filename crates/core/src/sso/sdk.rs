@@ -197,6 +197,7 @@ impl Portal for SdkPortal {
 pub struct SdkOidc {
     client: aws_sdk_ssooidc::Client,
     region: String,
+    base: String,
 }
 
 impl SdkOidc {
@@ -205,8 +206,33 @@ impl SdkOidc {
         Self {
             client: aws_sdk_ssooidc::Client::new(&config),
             region: region.to_owned(),
+            base: oidc_base(region).await,
         }
     }
+}
+
+/// The OIDC endpoint the client calls: the configured one (`AWS_ENDPOINT_URL_SSO_OIDC`, then
+/// `AWS_ENDPOINT_URL`, unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`), else the SDK's own
+/// rules for the region (partition-aware).
+async fn oidc_base(region: &str) -> String {
+    use aws_sdk_ssooidc::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let ignore =
+        env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    if !ignore
+        && let Some(url) = env("AWS_ENDPOINT_URL_SSO_OIDC").or_else(|| env("AWS_ENDPOINT_URL"))
+    {
+        return url;
+    }
+    let fallback = format!("https://oidc.{region}.amazonaws.com");
+    let Ok(params) = Params::builder().region(region).build() else {
+        return fallback;
+    };
+    DefaultResolver::new()
+        .resolve_endpoint(&params)
+        .await
+        .map(|e| e.url().to_owned())
+        .unwrap_or(fallback)
 }
 
 fn epoch_seconds(s: i64) -> OffsetDateTime {
@@ -214,6 +240,10 @@ fn epoch_seconds(s: i64) -> OffsetDateTime {
 }
 
 impl Oidc for SdkOidc {
+    fn authorize_base(&self) -> String {
+        self.base.clone()
+    }
+
     async fn register(
         &self,
         client_name: &str,

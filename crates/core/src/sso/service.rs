@@ -113,6 +113,9 @@ pub enum TokenError {
 
 /// OIDC, unauthenticated.
 pub trait Oidc: Sync {
+    /// The endpoint the browser is sent to for `/authorize` (the one the client calls).
+    fn authorize_base(&self) -> String;
+
     fn register(
         &self,
         client_name: &str,

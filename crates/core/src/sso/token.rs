@@ -204,9 +204,14 @@ pub fn write(path: &Path, token: &CachedToken) -> Result<(), Error> {
             hint: None,
         })?);
     drop(w);
+    write_private(path, text.as_bytes())
+}
+
+/// Writes a file of the token cache directory atomically, 0600, the directory 0700.
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let lock = awsfile::lock_dir_of(path)?;
     private_dir(path)?;
-    lock.write(text.as_bytes())?;
+    lock.write(bytes)?;
     Ok(())
 }
 
