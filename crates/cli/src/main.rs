@@ -10,6 +10,9 @@ mod profiles;
 mod run;
 mod server;
 mod setup;
+mod sso;
+mod sso_callback;
+mod sso_populate;
 mod ui;
 
 use std::io::IsTerminal;
@@ -20,7 +23,7 @@ use tracing::level_filters::LevelFilter;
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::prelude::*;
 
-use crate::args::{Cli, Command};
+use crate::args::{Cli, Command, SsoCommand};
 
 fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
@@ -81,6 +84,11 @@ fn main() -> ExitCode {
         Command::Exec(a) => profiles::exec(a, quiet),
         Command::CredentialProcess(a) => profiles::credential_process(a, quiet),
         Command::Serve(a) => server_runtime().and_then(|rt| rt.block_on(server::serve(a, quiet))),
+        Command::Sso(SsoCommand::Login(a)) => runtime().block_on(sso::login(a, quiet)),
+        Command::Sso(SsoCommand::Logout(a)) => runtime().block_on(sso::logout(a, quiet)),
+        Command::Sso(SsoCommand::Populate(a)) => {
+            runtime().block_on(sso_populate::populate(a, quiet))
+        }
         Command::Whoami(a) => runtime().block_on(inspect::whoami(a, quiet)),
         Command::List => inspect::list(),
         Command::Clear { profile } => inspect::clear(profile.as_deref(), quiet),

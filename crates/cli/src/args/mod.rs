@@ -4,6 +4,7 @@
 mod profile;
 mod role;
 mod setup;
+mod sso;
 
 use clap::{ArgAction, Args, Parser, Subcommand};
 
@@ -12,6 +13,7 @@ pub(crate) use profile::{
 };
 pub(crate) use role::{AssumeArgs, ConsoleArgs, LinkArgs, OutputArg, RoleOptions, ShellArg};
 pub(crate) use setup::{ProvisionOptions, SetupArgs, TeardownArgs};
+pub(crate) use sso::{SsoCommand, SsoLoginArgs, SsoPopulateArgs, SsoWhich};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -69,6 +71,9 @@ pub(crate) enum Command {
     /// Serve profiles' credentials on a local endpoint that renews them ahead of expiry (the container-credentials protocol), until Ctrl-C
     #[command(after_help = SERVE_EXAMPLES)]
     Serve(ServeArgs),
+    /// IAM Identity Center: sign in once (the AWS CLI's token cache), then use every account and role
+    #[command(subcommand, after_help = SSO_EXAMPLES)]
+    Sso(SsoCommand),
     /// Show which identity a profile (or the environment) gives, with MFA and time left
     Whoami(PositionalProfile),
     /// List profiles, their kind, and cached sessions with time left
@@ -100,6 +105,17 @@ status.
 Examples:
   tempcreds exec lab -- aws s3 ls
   tempcreds exec lab --server -- jupyter lab     # long-running; no key in its environment";
+
+const SSO_EXAMPLES: &str = "\
+The token goes where the AWS CLI and the SDKs keep it (~/.aws/sso/cache), so a sign-in by
+either is used by the other. Profiles with sso_session (or sso_start_url), sso_account_id
+and sso_role_name then work with every command.
+
+Examples:
+  tempcreds sso login --sso-session corp          # the browser; --device-code for a code
+  tempcreds sso populate --sso-session corp --prefix corp-
+  tempcreds exec corp-Dev-Admin -- aws s3 ls
+  tempcreds sso logout --sso-session corp";
 
 const SERVE_EXAMPLES: &str = "\
 It prints the two variables a process sets to use it; every AWS SDK and the AWS CLI then

@@ -66,4 +66,10 @@ impl CacheKey {
             } => format!("SSO role {role_name} in {account_id} ({session})"),
         }
     }
+
+    /// Whether a cache entry's label (`label`) is a role of the SSO session labelled
+    /// `session` (for logout).
+    pub fn is_sso_role_of(entry_label: &str, session: &str) -> bool {
+        entry_label.starts_with("SSO role ") && entry_label.ends_with(&format!(" ({session})"))
+    }
 }

@@ -6,6 +6,7 @@ pub mod config;
 #[cfg(test)]
 pub(crate) mod fake;
 pub mod login;
+pub mod populate;
 mod sdk;
 pub mod service;
 pub mod session;
