@@ -20,6 +20,7 @@ mod setup;
 mod setup_mfa;
 mod setup_rules;
 mod sso;
+mod sso_login;
 mod support;
 mod validation;
 mod write;
