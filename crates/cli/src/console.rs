@@ -4,7 +4,9 @@
 //! `--open`. Every path gets its credentials from the one engine.
 
 use tempcreds_core::console::{self, PreparedLink};
-use tempcreds_core::engine::{Chain, FederationStep, Files, Issued, Last, OverChainingCap, Step};
+use tempcreds_core::engine::{
+    Chain, FederationStep, Files, Issued, Last, OverChainingCap, Source, Step,
+};
 use tempcreds_core::plan::{self, FlagsPlan};
 use tempcreds_core::profile::{self, Profiles, ResolveError};
 use tempcreds_core::region::ResolvedRegion;
@@ -204,6 +206,15 @@ async fn profile_link(name: &str, args: &ConsoleArgs, ctx: &Context<'_>) -> Resu
     let plain = profile::resolve(&profiles, name, None)?;
     if matches!(plain.steps.last(), Some(Step::AssumeRole(_))) {
         return role_profile_link(name, &profiles, args, ctx).await;
+    }
+    if matches!(plain.source, Source::Sso(_)) && plain.steps.is_empty() {
+        // The SSO role itself: fresh role credentials of a person, not chained, so the
+        // console session may be longer than an hour (SessionDuration is sent).
+        let wanted = console_duration(&args.role)?;
+        let region = run::region(args.role.region.as_deref(), ctx.env, &plain)?;
+        let link = prepare_link(partition_of_region(&region.name), &region, args, ctx.env)?;
+        let issued = run::run(&plain, &region.name, Last::Fresh, ctx).await?;
+        return mint_issued(&link, &issued, wanted, ctx.quiet).await;
     }
     // Keys only: GetFederationToken from the long-term keys (an MFA session cannot sign in).
     let user = match &args.federated_user {

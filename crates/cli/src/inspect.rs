@@ -5,6 +5,7 @@ use tempcreds_core::cache::Cache;
 use tempcreds_core::engine::{Files, Last};
 use tempcreds_core::plan;
 use tempcreds_core::profile::{Profile, Profiles};
+use tempcreds_core::sso;
 use tempcreds_core::sts::{SdkSts, Sts};
 use tempcreds_core::{Env, Error};
 use time::OffsetDateTime;
@@ -112,6 +113,39 @@ fn kind(p: &Profile) -> String {
     }
 }
 
+/// Each IAM Identity Center session the files name, and its sign-in's time left.
+fn sign_ins(profiles: &Profiles, env: &Env) -> String {
+    let mut sessions: Vec<sso::SsoSession> = profiles
+        .set()
+        .sso_sessions()
+        .filter_map(|(name, _)| sso::config::session(profiles.set(), name).ok())
+        .collect();
+    for p in profiles.iter() {
+        if let Ok(Some(r)) = sso::config::of_profile(profiles.set(), &p.name)
+            && !sessions
+                .iter()
+                .any(|s| s.cache_key() == r.session.cache_key())
+        {
+            sessions.push(r.session);
+        }
+    }
+    if sessions.is_empty() {
+        return String::new();
+    }
+    let mut out = format!("\nSSO sign-ins ({}):\n", sessions.len());
+    for s in sessions {
+        let state = match sso::token::read(&sso::token::path(env, &s.cache_key())) {
+            Ok(Some(t)) if t.expires_at > OffsetDateTime::now_utc() => left(t.expires_at),
+            Ok(Some(t)) if t.refresh_token.is_some() => "expired, refreshable".to_owned(),
+            Ok(Some(_)) => "expired".to_owned(),
+            Ok(None) => "not signed in".to_owned(),
+            Err(e) => e.to_string(),
+        };
+        out.push_str(&format!("  {}  [{state}]\n", s.label()));
+    }
+    out
+}
+
 pub(crate) fn list() -> Result<(), Error> {
     let env = Env::from_process();
     let files = Files::read(&env)?;
@@ -124,8 +158,19 @@ pub(crate) fn list() -> Result<(), Error> {
         .max(7);
     let mut out = format!("{:width$}  KIND\n", "PROFILE");
     for p in profiles.iter() {
-        out.push_str(&format!("{:width$}  {}\n", p.name, kind(p)));
+        let k = match sso::config::of_profile(profiles.set(), &p.name) {
+            Ok(Some(r)) => format!(
+                "SSO role {} in {} ({})",
+                r.role_name,
+                r.account_id,
+                r.session.label()
+            ),
+            Err(e) => format!("SSO, not usable: {e}"),
+            Ok(None) => kind(p),
+        };
+        out.push_str(&format!("{:width$}  {k}\n", p.name));
     }
+    out.push_str(&sign_ins(&profiles, &env));
     let cache = Cache::from_env(&env)?;
     let entries = cache.entries();
     out.push_str(&format!("\ncached sessions ({}):\n", entries.len()));
@@ -140,16 +185,28 @@ pub(crate) fn list() -> Result<(), Error> {
     common::print(&out)
 }
 
+/// The cache label of an SSO profile's role credentials.
+fn sso_role_label(env: &Env, name: &str) -> Option<String> {
+    let files = Files::read(env).ok()?;
+    let profiles = Profiles::from_texts(&files.config, &files.credentials);
+    let role = sso::config::of_profile(profiles.set(), name).ok()??;
+    Some(tempcreds_core::engine::sso_key(&role).label())
+}
+
 pub(crate) fn clear(profile: Option<&str>, quiet: bool) -> Result<(), Error> {
     let env = Env::from_process();
     let cache = Cache::from_env(&env)?;
     let n = match profile {
         // A profile's own role sessions, and the MFA session of a source profile.
-        Some(name) => cache.clear(|e| {
-            e.label.starts_with(&format!("profile {name}:"))
-                || e.label
-                    .starts_with(&format!("MFA session of profile {name} "))
-        })?,
+        Some(name) => {
+            let sso_label = sso_role_label(&env, name);
+            cache.clear(|e| {
+                e.label.starts_with(&format!("profile {name}:"))
+                    || e.label
+                        .starts_with(&format!("MFA session of profile {name} "))
+                    || sso_label.as_deref() == Some(e.label.as_str())
+            })?
+        }
         // Everything, unreadable entries and the key included.
         None => cache.clear_all()?,
     };

@@ -28,10 +28,13 @@ fn accounts_json(accounts: &[Account]) -> String {
     serde_json::Value::Array(accounts.iter().map(Account::json).collect()).to_string()
 }
 
-/// moto (for the credentials GetRoleCredentials mints) and the fake, stopped on drop.
+/// The fake, and the STS it mints GetRoleCredentials' credentials at (its own moto, or a
+/// given endpoint such as the federation fake's), stopped on drop.
 #[derive(Debug)]
 pub struct Sso {
-    pub moto: Moto,
+    _moto: Option<Moto>,
+    /// Where STS is: tests point the SDKs' AWS_ENDPOINT_URL here.
+    pub sts_url: String,
     child: Child,
     pub url: String,
     _dir: tempfile::TempDir,
@@ -40,6 +43,16 @@ pub struct Sso {
 impl Sso {
     pub fn start(accounts: &[Account]) -> Self {
         let moto = Moto::start();
+        let url = moto.url.clone();
+        Self::with_sts(accounts, Some(moto), url)
+    }
+
+    /// Mints at `sts_url` (the federation fake, so that it learns how they were issued).
+    pub fn start_with_sts(accounts: &[Account], sts_url: &str) -> Self {
+        Self::with_sts(accounts, None, sts_url.to_owned())
+    }
+
+    fn with_sts(accounts: &[Account], moto: Option<Moto>, sts_url: String) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join("accounts.json");
         std::fs::write(&file, accounts_json(accounts)).expect("accounts");
@@ -47,12 +60,13 @@ impl Sso {
         let (child, url) = spawn_listening("the SSO fake", |port| {
             let mut cmd = Command::new(venv().join("bin/python"));
             cmd.arg(&script)
-                .args([&port.to_string(), &moto.url])
+                .args([&port.to_string(), &sts_url])
                 .arg(&file);
             cmd
         });
         Self {
-            moto,
+            _moto: moto,
+            sts_url,
             child,
             url,
             _dir: dir,

@@ -31,7 +31,7 @@ pub(crate) fn accounts() -> Vec<Account> {
 /// A sandbox with an sso-session, an SSO profile, a role chained on it and a legacy
 /// profile; the SDKs' SSO endpoints at the fake.
 pub(crate) fn sso_sandbox(sso: &Sso) -> Sandbox {
-    let mut sb = Sandbox::new(&sso.moto.url);
+    let mut sb = Sandbox::new(&sso.sts_url);
     sb.write(
         "aws/config",
         "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\nsso_registration_scopes = sso:account:access\n\n\
@@ -189,4 +189,97 @@ fn without_a_sign_in_one_line_says_to_log_in_and_bad_settings_are_exit_2() {
         assert!(run.stderr.contains(want), "{extra}: {}", run.stderr);
     }
     assert!(sso.log().is_empty(), "nothing was sent: {:?}", sso.log());
+}
+
+/// The console from the SSO role itself sends SessionDuration (a person's role session);
+/// from a role chained on it, not (role chaining: at most an hour). `list` and `whoami`
+/// show the SSO profile and the sign-in's time left.
+#[test]
+fn console_list_and_whoami_for_sso_profiles() {
+    let console = Console::start();
+    let sso = Sso::start_with_sts(&accounts(), &console.url);
+    let mut sb = sso_sandbox(&sso);
+    sb.set(
+        "TEMPCREDS_FEDERATION_ENDPOINT",
+        &format!("{}/federation", console.url),
+    );
+    aws_cli_login(&sb, &sso);
+    let link = sb
+        .tempcreds(&["console", "corp-dev", "--duration", "8h"])
+        .ok()
+        .stdout;
+    assert!(link.contains("/federation?Action=login"), "{link}");
+    let log = console.log();
+    assert_eq!(log.last().unwrap()["SessionDuration"], "28800", "{log:?}");
+    let out = sb
+        .tempcreds(&["console", "deploy", "--duration", "4h"])
+        .ok();
+    assert!(out.stderr.contains("capped at 1h"), "{}", out.stderr);
+    let log = console.log();
+    assert!(
+        log.last().unwrap().get("SessionDuration").is_none(),
+        "{log:?}"
+    );
+    let list = sb.tempcreds(&["list"]).ok().stdout;
+    assert!(
+        list.contains("corp-dev  SSO role Admin in 111111111111 (sso-session corp)"),
+        "{list}"
+    );
+    assert!(
+        list.contains("SSO sign-ins (1):\n  sso-session corp  [7h 59m left]")
+            || list.contains("SSO sign-ins (1):\n  sso-session corp  [8h 00m left]"),
+        "{list}"
+    );
+    assert!(
+        list.contains("SSO role Admin in 111111111111 (sso-session corp)  ["),
+        "cached: {list}"
+    );
+    let who = sb.tempcreds(&["whoami", "corp-dev"]).ok().stdout;
+    assert!(who.starts_with(&format!("identity:  {DEV_ADMIN}")), "{who}");
+}
+
+/// Every profile command takes SSO profiles: `assume --profile`, `exec --server` (the
+/// endpoint serves the SSO role); a throttled portal is exit 1 with a hint.
+#[test]
+fn assume_and_exec_server_take_sso_profiles_and_a_throttled_portal_says_so() {
+    let sso = Sso::start(&accounts());
+    let sb = sso_sandbox(&sso);
+    aws_cli_login(&sb, &sso);
+    let json = sb
+        .tempcreds(&["assume", "--profile", "corp-dev", "-o", "json"])
+        .ok()
+        .json();
+    assert!(json["AccessKeyId"].as_str().unwrap().starts_with("ASIA"));
+    let out = sb
+        .tempcreds(&[
+            "exec",
+            "corp-dev",
+            "--server",
+            "--",
+            "aws",
+            "sts",
+            "get-caller-identity",
+            "--query",
+            "Arn",
+            "--output",
+            "text",
+        ])
+        .ok()
+        .stdout;
+    assert_eq!(out.trim(), DEV_ADMIN);
+    sb.tempcreds(&["clear"]).ok();
+    sso.throttle(true);
+    let run = sb.tempcreds(&["env", "corp-dev"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("TooManyRequestsException"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("hint: IAM Identity Center is throttling"),
+        "{}",
+        run.stderr
+    );
 }

@@ -30,6 +30,6 @@ pub use renew::{
 };
 pub use run::{
     Clock, Engine, Issued, Last, NoCache, StepCache, SystemClock, default_session_name, last_key,
-    role_input, source_key, step_keys,
+    role_input, source_key, sso_key, step_keys,
 };
 pub use sources::{Files, environment_credentials, run_process, static_credentials};

@@ -139,12 +139,17 @@ pub fn step_keys(chain: &Chain, files: &Files) -> Vec<Option<CacheKey>> {
 /// credentials: a portal call each time otherwise).
 pub fn source_key(chain: &Chain) -> Option<CacheKey> {
     match &chain.source {
-        Source::Sso(r) => Some(CacheKey::SsoRole {
-            session: r.session.label(),
-            account_id: r.account_id.clone(),
-            role_name: r.role_name.clone(),
-        }),
+        Source::Sso(r) => Some(sso_key(r)),
         _ => None,
+    }
+}
+
+/// The cache key of an SSO role's credentials.
+pub fn sso_key(r: &crate::sso::SsoRole) -> CacheKey {
+    CacheKey::SsoRole {
+        session: r.session.label(),
+        account_id: r.account_id.clone(),
+        role_name: r.role_name.clone(),
     }
 }
 
