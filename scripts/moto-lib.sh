@@ -41,3 +41,15 @@ start_federation_fake() {
   FAKE_URL="http://127.0.0.1:$port"
   wait_listening "$port" "the federation fake"
 }
+
+# start_sso_fake ACCOUNTS_JSON: the test suite's IAM Identity Center fake (OIDC and portal,
+# crates/testkit/fakes/sso.py), minting role credentials at moto; sets SSO_URL and SSO_PID.
+start_sso_fake() {
+  local port root
+  root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  port=$(free_port)
+  "$VENV/bin/python" "$root/crates/testkit/fakes/sso.py" "$port" "$MOTO_URL" "$1" >/dev/null 2>&1 &
+  SSO_PID=$!
+  SSO_URL="http://127.0.0.1:$port"
+  wait_listening "$port" "the SSO fake"
+}

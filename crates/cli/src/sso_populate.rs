@@ -100,6 +100,10 @@ pub(crate) async fn populate(args: &SsoPopulateArgs, quiet: bool) -> Result<(), 
         })?;
         made.unwrap_or_default()
     };
+    let mut ids: Vec<&str> = found.iter().map(|r| r.account_id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let accounts = ids.len();
     for (profile, account, role) in &plan.clashes {
         ui::warn(
             quiet,
@@ -111,9 +115,10 @@ pub(crate) async fn populate(args: &SsoPopulateArgs, quiet: bool) -> Result<(), 
     ui::notice(
         quiet,
         &format!(
-            "{}{} accounts and roles of {}: {} added, {} updated, {} removed, {} left alone",
-            if args.dry_run { "would write " } else { "" },
+            "{}{} roles in {} accounts of {}: {} added, {} updated, {} removed, {} left alone",
+            if args.dry_run { "would write: " } else { "" },
             found.len(),
+            accounts,
             session.label(),
             plan.added.len(),
             plan.updated.len(),

@@ -225,7 +225,7 @@ fn populate_writes_every_account_and_role_and_keeps_hand_written_profiles() {
         .ok();
     assert!(
         run.stderr
-            .contains("6 accounts and roles of sso-session corp: 6 added"),
+            .contains("6 roles in 3 accounts of sso-session corp: 6 added"),
         "{}",
         run.stderr
     );
