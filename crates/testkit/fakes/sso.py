@@ -29,7 +29,8 @@ Rules a real service enforces and the fake copies:
   out tokens are UnauthorizedException.
 
 Test hooks: /_fake/approve?user_code=X, /_fake/log (the calls, in order, without
-secrets), /_fake/token-life?seconds=N (access tokens issued from now on), /_fake/expire
+secrets), /_fake/token-life?seconds=N (access tokens issued from now on),
+/_fake/device-life?seconds=N (device codes issued from now on), /_fake/expire
 (every access token issued so far expires now), /_fake/throttle?on=1|0 (the portal
 answers TooManyRequestsException), PUT /_fake/accounts (replace the assignments).
 """
@@ -56,6 +57,7 @@ access = {}    # access token -> {"expires", "client"}
 refresh = {}   # refresh token -> client id
 log = []
 token_life = [28800]
+device_life = [600]
 throttle = [False]
 sts = boto3.client("sts", endpoint_url=MOTO, region_name="us-east-1",
                    aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
@@ -129,12 +131,12 @@ def start_device(body):
         return oidc_error("UnauthorizedClientException", "unauthorized_client",
                           "this client is registered for authorization_code")
     code, user = "dc-" + secrets.token_urlsafe(24), secrets.token_hex(2).upper() + "-" + secrets.token_hex(2).upper()
-    devices[code] = {"client": body["clientId"], "user_code": user, "expires": time.time() + 600,
+    devices[code] = {"client": body["clientId"], "user_code": user, "expires": time.time() + device_life[0],
                      "approved": False, "last_poll": 0.0, "interval": 1}
     uri = "http://127.0.0.1:%d/device" % PORT
     return reply({"deviceCode": code, "userCode": user, "verificationUri": uri,
                   "verificationUriComplete": uri + "?user_code=" + user,
-                  "expiresIn": 600, "interval": 1})
+                  "expiresIn": device_life[0], "interval": 1})
 
 
 def loopback_match(registered, given):
@@ -257,6 +259,8 @@ def fake(req, path):
         return reply(log)
     if path == "/_fake/token-life":
         token_life[0] = int(args["seconds"])
+    elif path == "/_fake/device-life":
+        device_life[0] = int(args["seconds"])
     elif path == "/_fake/expire":
         for t in access.values():
             t["expires"] = time.time() - 1

@@ -94,6 +94,11 @@ impl Sso {
         self.hook(&format!("token-life?seconds={seconds}"));
     }
 
+    /// Device codes issued from now on expire after `seconds`.
+    pub fn device_life(&self, seconds: u64) {
+        self.hook(&format!("device-life?seconds={seconds}"));
+    }
+
     /// Every access token issued so far expires now (refresh tokens still work).
     pub fn expire_tokens(&self) {
         self.hook("expire");

@@ -350,3 +350,54 @@ fn logout_revokes_the_token_and_forgets_its_credentials() {
         bad.stderr
     );
 }
+
+/// A redirect that brings back another `state` is not this sign-in's: refused, nothing
+/// stored. A device code nobody approves ends at its expiry with a clear error.
+#[test]
+fn a_foreign_state_and_an_unapproved_device_code_end_the_login_with_nothing_stored() {
+    let sso = Sso::start(&accounts());
+    let sb = sso_sandbox(&sso);
+    let (code, stderr) = login(&sb, &["--sso-session", "corp", "--no-browser"], |line| {
+        if line.starts_with("http") && line.contains("/authorize?") {
+            let out = std::process::Command::new("curl")
+                .args(["-s", "-i", line])
+                .output()
+                .unwrap();
+            let head = String::from_utf8_lossy(&out.stdout).into_owned();
+            let location = head
+                .lines()
+                .find_map(|l| {
+                    l.strip_prefix("Location: ")
+                        .or_else(|| l.strip_prefix("location: "))
+                })
+                .unwrap()
+                .trim()
+                .to_owned();
+            let forged = location.split("&state=").next().unwrap().to_owned() + "&state=forged";
+            std::process::Command::new("curl")
+                .args(["-s", &forged])
+                .output()
+                .unwrap();
+            return true;
+        }
+        false
+    });
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("the redirect's state is not this sign-in's"),
+        "{stderr}"
+    );
+    assert!(!token_file(&sb).exists());
+    sso.device_life(3);
+    let (code, stderr) = login(
+        &sb,
+        &["--sso-session", "corp", "--device-code", "--no-browser"],
+        |_| false,
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("the device code expired before it was approved"),
+        "{stderr}"
+    );
+    assert!(!token_file(&sb).exists());
+}
