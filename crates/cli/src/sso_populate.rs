@@ -5,7 +5,7 @@
 use secrecy::SecretString;
 use tempcreds_core::awsfile::{self, ProfileSet};
 use tempcreds_core::engine::Files;
-use tempcreds_core::rules;
+use tempcreds_core::rules::{self, Invalid};
 use tempcreds_core::sso::populate::{self, Reachable};
 use tempcreds_core::sso::{Portal, SdkPortal, SdkSsoConnect, access_token, config};
 use tempcreds_core::{Env, Error};
@@ -59,6 +59,7 @@ pub(crate) async fn populate(args: &SsoPopulateArgs, quiet: bool) -> Result<(), 
         .clone()
         .unwrap_or_else(|| session.region.clone());
     rules::region("--region", &region)?;
+    populate::check_template(&args.template).map_err(|rule| Invalid::new("--template", rule))?;
     let token = access_token(
         &session,
         None,
@@ -76,7 +77,12 @@ pub(crate) async fn populate(args: &SsoPopulateArgs, quiet: bool) -> Result<(), 
     .await?;
     let path = awsfile::paths::config_file(&env);
     let name = &args.sso_session;
-    let plan_for = |text: &str| populate::plan(text, name, &args.prefix, &region, &found);
+    let naming = populate::Naming {
+        prefix: &args.prefix,
+        template: &args.template,
+        region: &region,
+    };
+    let plan_for = |text: &str| populate::plan(text, name, &naming, &found);
     let plan = if args.dry_run {
         let current = awsfile::read_to_string_if_exists(&path)?.unwrap_or_default();
         let plan = plan_for(&current);

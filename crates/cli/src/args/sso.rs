@@ -43,6 +43,9 @@ pub(crate) struct SsoPopulateArgs {
     /// Put before every generated profile name
     #[arg(long, default_value = "")]
     pub(crate) prefix: String,
+    /// The generated names: {account_name}, {account_id}, {role_name}
+    #[arg(long, default_value = "{account_name}-{role_name}")]
+    pub(crate) template: String,
     /// The region of the generated profiles [default: the session's sso_region]
     #[arg(long)]
     pub(crate) region: Option<String>,

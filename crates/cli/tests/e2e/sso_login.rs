@@ -213,6 +213,36 @@ fn populate_writes_every_account_and_role_and_keeps_hand_written_profiles() {
         hand,
         "--dry-run changes nothing"
     );
+    let templated = sb
+        .tempcreds(&[
+            "sso",
+            "populate",
+            "--sso-session",
+            "corp",
+            "--template",
+            "{role_name}@{account_id}",
+            "--dry-run",
+        ])
+        .ok();
+    assert!(
+        templated.stdout.contains("+[profile Deploy@222222222222]"),
+        "{}",
+        templated.stdout
+    );
+    let bad = sb.tempcreds(&[
+        "sso",
+        "populate",
+        "--sso-session",
+        "corp",
+        "--template",
+        "{account}",
+    ]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("--template: may only hold"),
+        "{}",
+        bad.stderr
+    );
     let run = sb
         .tempcreds(&[
             "sso",

@@ -8,12 +8,14 @@ pub(crate) mod fake;
 pub mod login;
 pub mod populate;
 mod sdk;
+mod sdk_oidc;
 pub mod service;
 pub mod session;
 pub mod token;
 
 pub use config::{SsoRole, SsoSession};
-pub use sdk::{SdkOidc, SdkPortal};
+pub use sdk::SdkPortal;
+pub use sdk_oidc::SdkOidc;
 pub use service::{Oidc, Portal};
 pub use session::{SdkSsoConnect, SsoConnect, access_token, role_credentials};
 pub use token::{CachedToken, Registration};

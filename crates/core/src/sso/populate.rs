@@ -29,10 +29,40 @@ pub struct Plan {
     pub clashes: Vec<(String, String, String)>,
 }
 
-/// `PREFIX<account name>-<role>`, made a valid profile name: runs of characters other than
-/// A-Z a-z 0-9 and `_.@+=,` (dashes included) become one `-`.
-pub fn profile_name(prefix: &str, r: &Reachable) -> String {
-    let raw = format!("{prefix}{}-{}", r.account_name, r.role_name);
+/// The default name template (the prefix goes before it).
+pub const DEFAULT_TEMPLATE: &str = "{account_name}-{role_name}";
+
+/// A name template's placeholders.
+const PLACEHOLDERS: [&str; 3] = ["{account_name}", "{account_id}", "{role_name}"];
+
+/// Checks a template: only the known placeholders, and at least the role and an account
+/// (else two roles or two accounts would get one name).
+pub fn check_template(template: &str) -> Result<(), String> {
+    let mut rest = template.to_owned();
+    for p in PLACEHOLDERS {
+        rest = rest.replace(p, "");
+    }
+    if rest.contains('{') || rest.contains('}') {
+        return Err(format!(
+            "may only hold {} (got \"{template}\")",
+            PLACEHOLDERS.join(", ")
+        ));
+    }
+    let account = template.contains("{account_name}") || template.contains("{account_id}");
+    if !account || !template.contains("{role_name}") {
+        return Err("must hold {role_name} and {account_name} or {account_id}".to_owned());
+    }
+    Ok(())
+}
+
+/// `PREFIX` + the template filled in, made a valid profile name: runs of characters other
+/// than A-Z a-z 0-9 and `_.@+=,` (dashes included) become one `-`.
+pub fn profile_name(prefix: &str, template: &str, r: &Reachable) -> String {
+    let filled = template
+        .replace("{account_name}", &r.account_name)
+        .replace("{account_id}", &r.account_id)
+        .replace("{role_name}", &r.role_name);
+    let raw = format!("{prefix}{filled}");
     let mut out = String::with_capacity(raw.len());
     for c in raw.chars() {
         let ok = c.is_ascii_alphanumeric() || "_.@+=,".contains(c);
@@ -55,13 +85,16 @@ fn marker(session: &str) -> String {
 }
 
 /// The new config text for `reachable` of `session`, given the current text.
-pub fn plan(
-    config: &str,
-    session: &str,
-    prefix: &str,
-    region: &str,
-    reachable: &[Reachable],
-) -> Plan {
+/// How generated profiles are named and set.
+#[derive(Debug, Clone)]
+pub struct Naming<'a> {
+    pub prefix: &'a str,
+    /// Checked by `check_template`.
+    pub template: &'a str,
+    pub region: &'a str,
+}
+
+pub fn plan(config: &str, session: &str, naming: &Naming<'_>, reachable: &[Reachable]) -> Plan {
     let set = ProfileSet::from_texts(config, "");
     let mine = marker(session);
     let generated = |name: &str| {
@@ -75,7 +108,7 @@ pub fn plan(
     };
     let mut wanted: Vec<String> = Vec::new();
     for r in reachable {
-        let name = profile_name(prefix, r);
+        let name = profile_name(naming.prefix, naming.template, r);
         if wanted.contains(&name) {
             continue; // two accounts with one name: the first keeps it
         }
@@ -90,7 +123,7 @@ pub fn plan(
             ("sso_session", session),
             ("sso_account_id", r.account_id.as_str()),
             ("sso_role_name", r.role_name.as_str()),
-            ("region", region),
+            ("region", naming.region),
             (MARKER, mine.as_str()),
         ];
         let edit = awsfile::set_profile(&p.text, FileKind::Config, &name, &entries);
@@ -129,6 +162,14 @@ mod tests {
         }
     }
 
+    fn n<'a>(prefix: &'a str, region: &'a str) -> Naming<'a> {
+        Naming {
+            prefix,
+            template: DEFAULT_TEMPLATE,
+            region,
+        }
+    }
+
     const HAND: &str = "# mine\n[profile corp-Dev-Admin]\nregion = us-east-1 ; hand-written\n\n[default]\nregion = eu-west-1\n";
 
     #[test]
@@ -138,7 +179,7 @@ mod tests {
             r("111111111111", "Dev", "ReadOnly"),
             r("222222222222", "Prod Account!", "ReadOnly"),
         ];
-        let first = plan(HAND, "corp", "corp-", "eu-west-1", &all);
+        let first = plan(HAND, "corp", &n("corp-", "eu-west-1"), &all);
         assert_eq!(
             first.added,
             ["corp-Dev-ReadOnly", "corp-Prod-Account-ReadOnly"]
@@ -155,15 +196,15 @@ mod tests {
             first.text.starts_with(HAND),
             "hand-written bytes first and untouched"
         );
-        let again = plan(&first.text, "corp", "corp-", "eu-west-1", &all);
+        let again = plan(&first.text, "corp", &n("corp-", "eu-west-1"), &all);
         assert_eq!(again.text, first.text, "a re-run changes nothing");
         assert!(again.added.is_empty() && again.updated.is_empty() && again.removed.is_empty());
-        let fewer = plan(&first.text, "corp", "corp-", "eu-west-2", &all[..2]);
+        let fewer = plan(&first.text, "corp", &n("corp-", "eu-west-2"), &all[..2]);
         assert_eq!(fewer.removed, ["corp-Prod-Account-ReadOnly"]);
         assert_eq!(fewer.updated, ["corp-Dev-ReadOnly"], "the region changed");
         assert!(fewer.text.starts_with(HAND));
         assert!(!fewer.text.contains("Prod"));
-        let other = plan(&fewer.text, "other", "corp-", "eu-west-2", &[]);
+        let other = plan(&fewer.text, "other", &n("corp-", "eu-west-2"), &[]);
         assert_eq!(
             other.text, fewer.text,
             "another session's profiles are not touched"
@@ -171,11 +212,27 @@ mod tests {
     }
 
     #[test]
-    fn names_are_sanitised() {
+    fn names_follow_the_template_sanitised() {
+        let t = DEFAULT_TEMPLATE;
         assert_eq!(
-            profile_name("", &r("1", "My  Team / Dev", "Admin")),
+            profile_name("", t, &r("1", "My  Team / Dev", "Admin")),
             "My-Team-Dev-Admin"
         );
-        assert_eq!(profile_name("x-", &r("123", "   ", "R")), "x-R");
+        assert_eq!(profile_name("x-", t, &r("123", "   ", "R")), "x-R");
+        assert_eq!(
+            profile_name("", "{role_name}@{account_id}", &r("123", "A", "R")),
+            "R@123"
+        );
+        assert!(check_template("{account_id}.{role_name}").is_ok());
+        assert!(
+            check_template("{role_name}")
+                .unwrap_err()
+                .contains("must hold")
+        );
+        assert!(
+            check_template("{account}-{role_name}")
+                .unwrap_err()
+                .contains("may only hold")
+        );
     }
 }
