@@ -431,3 +431,38 @@ fn a_foreign_state_and_an_unapproved_device_code_end_the_login_with_nothing_stor
     );
     assert!(!token_file(&sb).exists());
 }
+
+/// The Rust SDK (aws-config's own SSO provider, in `examples/rust_sdk_credentials`, which
+/// `cargo test` builds) reads the token tempcreds wrote: it refuses an `expiresAt` that does
+/// not end in `Z`.
+#[test]
+fn the_rust_sdk_reads_the_token_tempcreds_wrote() {
+    let exe = std::env::current_exe().unwrap();
+    let example = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .map(|dir| dir.join("examples/rust_sdk_credentials"))
+        .unwrap();
+    assert!(
+        example.exists(),
+        "{} is built by `cargo test` (scripts/test), or `cargo build --example rust_sdk_credentials`",
+        example.display()
+    );
+    let sso = Sso::start(&accounts());
+    let sb = sso_sandbox(&sso);
+    pkce_login(&sb);
+    let out = Run::of(
+        sb.command(&example)
+            .env("AWS_PROFILE", "corp-dev")
+            .output()
+            .unwrap(),
+    )
+    .ok();
+    assert!(out.stdout.trim().starts_with("ASIA"), "{}", out.stdout);
+    assert!(
+        sso.log()
+            .iter()
+            .any(|c| c["op"] == "/federation/credentials"),
+        "the SDK called GetRoleCredentials with the token"
+    );
+}
