@@ -105,10 +105,19 @@ async fn device(
         auth.user_code
     );
     open(&url, args);
+    let wait = async {
+        tokio::select! {
+            t = login::poll_device(oidc, &registration, &auth) => t,
+            _ = tokio::signal::ctrl_c() => Err(Error::SignIn {
+                message: "stopped (Ctrl-C): not signed in".to_owned(),
+                hint: None,
+            }),
+        }
+    };
     let token = ui::with_spinner(
         quiet,
         "waiting for the sign-in to be approved in the browser… (Ctrl-C to stop)",
-        login::poll_device(oidc, &registration, &auth),
+        wait,
     )
     .await?;
     Ok((registration, token))

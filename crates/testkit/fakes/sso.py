@@ -30,7 +30,8 @@ Rules a real service enforces and the fake copies:
 
 Test hooks: /_fake/approve?user_code=X, /_fake/log (the calls, in order, without
 secrets), /_fake/token-life?seconds=N (access tokens issued from now on),
-/_fake/device-life?seconds=N (device codes issued from now on), /_fake/expire
+/_fake/device-life?seconds=N (device codes issued from now on), /_fake/page-cap?n=N (pages
+of at most N, whatever max_result asks), /_fake/expire
 (every access token issued so far expires now), /_fake/throttle?on=1|0 (the portal
 answers TooManyRequestsException), PUT /_fake/accounts (replace the assignments).
 """
@@ -58,6 +59,7 @@ refresh = {}   # refresh token -> client id
 log = []
 token_life = [28800]
 device_life = [600]
+page_cap = [100]
 throttle = [False]
 sts = boto3.client("sts", endpoint_url=MOTO, region_name="us-east-1",
                    aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
@@ -209,6 +211,7 @@ def page(items, args, key):
         size = 0
     if not 1 <= size <= 100:
         return portal_error("InvalidRequestException", "max_result must be 1..100", 400)
+    size = min(size, page_cap[0])
     start = int(args.get("next_token") or 0)
     out = {key: items[start:start + size]}
     if start + size < len(items):
@@ -259,6 +262,8 @@ def fake(req, path):
         return reply(log)
     if path == "/_fake/token-life":
         token_life[0] = int(args["seconds"])
+    elif path == "/_fake/page-cap":
+        page_cap[0] = int(args["n"])
     elif path == "/_fake/device-life":
         device_life[0] = int(args["seconds"])
     elif path == "/_fake/expire":

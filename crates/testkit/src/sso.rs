@@ -94,6 +94,11 @@ impl Sso {
         self.hook(&format!("token-life?seconds={seconds}"));
     }
 
+    /// Portal pages hold at most `n` items from now on (whatever `max_result` asks).
+    pub fn page_cap(&self, n: u32) {
+        self.hook(&format!("page-cap?n={n}"));
+    }
+
     /// Device codes issued from now on expire after `seconds`.
     pub fn device_life(&self, seconds: u64) {
         self.hook(&format!("device-life?seconds={seconds}"));

@@ -282,4 +282,34 @@ fn assume_and_exec_server_take_sso_profiles_and_a_throttled_portal_says_so() {
         "{}",
         run.stderr
     );
+    sso.throttle(false);
+    let config = std::fs::read_to_string(sb.path("aws/config")).unwrap();
+    sb.write(
+        "aws/config",
+        &format!("{config}\n[profile not-mine]\nsso_session = corp\nsso_account_id = 222222222222\nsso_role_name = Admin\n"),
+    );
+    let run = sb.tempcreds(&["env", "not-mine"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("ForbiddenException"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("hint: this user is not assigned that account and role"),
+        "{}",
+        run.stderr
+    );
+    sso.expire_tokens(); // revoked at the portal while the file still says valid
+    let run = sb.tempcreds(&["env", "corp-dev"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("IAM Identity Center refused the sign-in to sso-session corp"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("hint: run `tempcreds sso login --sso-session corp`"),
+        "{}",
+        run.stderr
+    );
 }

@@ -190,6 +190,7 @@ fn populate_writes_every_account_and_role_and_keeps_hand_written_profiles() {
     let sso = Sso::start(&accounts());
     let sb = sso_sandbox(&sso);
     pkce_login(&sb);
+    sso.page_cap(1); // every account and role on a page of its own: the pages are followed
     let config = sb.path("aws/config");
     let hand = std::fs::read_to_string(&config).unwrap();
     let dry = sb
