@@ -1,7 +1,6 @@
 //! `tempcreds sso login` (PKCE with the redirect followed by an HTTP client, and the device
-//! flow approved after some polls), the token it writes used by boto3 and the AWS CLI, its
-//! refresh, `sso populate` against 3 accounts x 2 roles with hand-written profiles left
-//! byte-identical, and `sso logout`.
+//! flow approved after some polls), the token it writes used by boto3, the AWS CLI and the
+//! Rust SDK, its refresh, a foreign `state` and an unapproved device code.
 
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
@@ -9,11 +8,15 @@ use std::process::Stdio;
 
 use crate::sso::{DEV_ADMIN, accounts, sso_sandbox};
 use crate::support::*;
-use tempcreds_testkit::{Account, Sso};
+use tempcreds_testkit::Sso;
 
 /// Runs `tempcreds sso login ARGS`, hands each stderr line to `on_line` until it returns
 /// true, then waits for the exit.
-fn login(sb: &Sandbox, args: &[&str], mut on_line: impl FnMut(&str) -> bool) -> (i32, String) {
+pub(crate) fn login(
+    sb: &Sandbox,
+    args: &[&str],
+    mut on_line: impl FnMut(&str) -> bool,
+) -> (i32, String) {
     let mut child = sb
         .command(tempcreds_bin())
         .args(["sso", "login"])
@@ -41,7 +44,7 @@ fn login(sb: &Sandbox, args: &[&str], mut on_line: impl FnMut(&str) -> bool) -> 
     (status.code().unwrap_or(-1), seen)
 }
 
-fn pkce_login(sb: &Sandbox) -> String {
+pub(crate) fn pkce_login(sb: &Sandbox) -> String {
     let (code, stderr) = login(sb, &["--sso-session", "corp", "--no-browser"], |line| {
         if line.starts_with("http") && line.contains("/authorize?") {
             // The browser: the fake's authorize page redirects to tempcreds' loopback.
@@ -61,12 +64,12 @@ fn pkce_login(sb: &Sandbox) -> String {
     stderr
 }
 
-fn token_file(sb: &Sandbox) -> std::path::PathBuf {
+pub(crate) fn token_file(sb: &Sandbox) -> std::path::PathBuf {
     // sha1("corp"), the AWS CLI's name for the session's token.
     sb.path("home/.aws/sso/cache/ee0bfd2552fbd840c02cc48b6e823320543c450f.json")
 }
 
-fn arn_via(sb: &Sandbox, profile: &str) -> String {
+pub(crate) fn arn_via(sb: &Sandbox, profile: &str) -> String {
     sb.tempcreds(&[
         "exec",
         profile,
@@ -183,203 +186,6 @@ fn device_code_login_polls_until_approved_then_the_token_is_refreshed_near_its_e
         .ok()
         .stdout;
     assert_eq!(boto3.trim(), DEV_ADMIN, "boto3 uses the refreshed token");
-}
-
-#[test]
-fn populate_writes_every_account_and_role_and_keeps_hand_written_profiles() {
-    let sso = Sso::start(&accounts());
-    let sb = sso_sandbox(&sso);
-    pkce_login(&sb);
-    sso.page_cap(1); // every account and role on a page of its own: the pages are followed
-    let config = sb.path("aws/config");
-    let hand = std::fs::read_to_string(&config).unwrap();
-    let dry = sb
-        .tempcreds(&[
-            "sso",
-            "populate",
-            "--sso-session",
-            "corp",
-            "--prefix",
-            "corp-",
-            "--dry-run",
-        ])
-        .ok();
-    assert!(
-        dry.stdout.contains("+[profile corp-Prod-Deploy]"),
-        "{}",
-        dry.stdout
-    );
-    assert_eq!(
-        std::fs::read_to_string(&config).unwrap(),
-        hand,
-        "--dry-run changes nothing"
-    );
-    let templated = sb
-        .tempcreds(&[
-            "sso",
-            "populate",
-            "--sso-session",
-            "corp",
-            "--template",
-            "{role_name}@{account_id}",
-            "--dry-run",
-        ])
-        .ok();
-    assert!(
-        templated.stdout.contains("+[profile Deploy@222222222222]"),
-        "{}",
-        templated.stdout
-    );
-    let bad = sb.tempcreds(&[
-        "sso",
-        "populate",
-        "--sso-session",
-        "corp",
-        "--template",
-        "{account}",
-    ]);
-    assert_eq!(bad.code, 2, "{}", bad.stderr);
-    assert!(
-        bad.stderr.contains("--template: may only hold"),
-        "{}",
-        bad.stderr
-    );
-    let run = sb
-        .tempcreds(&[
-            "sso",
-            "populate",
-            "--sso-session",
-            "corp",
-            "--prefix",
-            "corp-",
-        ])
-        .ok();
-    assert!(
-        run.stderr
-            .contains("6 roles in 3 accounts of sso-session corp: 6 added"),
-        "{}",
-        run.stderr
-    );
-    let text = std::fs::read_to_string(&config).unwrap();
-    assert!(
-        text.starts_with(&hand),
-        "hand-written profiles byte-identical"
-    );
-    assert_eq!(
-        arn_via(&sb, "corp-Prod-Deploy"),
-        "arn:aws:sts::222222222222:assumed-role/Deploy/sso-user"
-    );
-    let again = sb
-        .tempcreds(&[
-            "sso",
-            "populate",
-            "--sso-session",
-            "corp",
-            "--prefix",
-            "corp-",
-        ])
-        .ok();
-    assert!(
-        again.stderr.contains("0 added, 0 updated, 0 removed"),
-        "{}",
-        again.stderr
-    );
-    assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
-    let mut fewer = accounts();
-    fewer[1].roles.retain(|r| *r != "Deploy");
-    sso.set_accounts(&fewer);
-    let run = sb
-        .tempcreds(&[
-            "sso",
-            "populate",
-            "--sso-session",
-            "corp",
-            "--prefix",
-            "corp-",
-        ])
-        .ok();
-    assert!(run.stderr.contains("1 removed"), "{}", run.stderr);
-    let text = std::fs::read_to_string(&config).unwrap();
-    assert!(
-        text.starts_with(&hand) && !text.contains("corp-Prod-Deploy"),
-        "{text}"
-    );
-    // A name taken by a hand-written profile is reported, not overwritten.
-    sso.set_accounts(&[Account {
-        id: "444444444444",
-        name: "dev",
-        roles: vec!["x"],
-    }]);
-    std::fs::write(
-        &config,
-        format!("{text}\n[profile corp-dev-x]\nregion = us-west-2\n"),
-    )
-    .unwrap();
-    let before = std::fs::read_to_string(&config).unwrap();
-    let run = sb
-        .tempcreds(&[
-            "sso",
-            "populate",
-            "--sso-session",
-            "corp",
-            "--prefix",
-            "corp-",
-        ])
-        .ok();
-    assert!(
-        run.stderr
-            .contains("profile corp-dev-x exists and was not generated by tempcreds"),
-        "{}",
-        run.stderr
-    );
-    let after = std::fs::read_to_string(&config).unwrap();
-    assert!(
-        after.contains("[profile corp-dev-x]\nregion = us-west-2\n"),
-        "{after}"
-    );
-    assert!(before.starts_with(&hand) && after.starts_with(&hand));
-}
-
-#[test]
-fn logout_revokes_the_token_and_forgets_its_credentials() {
-    let sso = Sso::start(&accounts());
-    let sb = sso_sandbox(&sso);
-    pkce_login(&sb);
-    assert_eq!(arn_via(&sb, "corp-dev"), DEV_ADMIN);
-    let out = sb
-        .tempcreds(&["sso", "logout", "--sso-session", "corp"])
-        .ok();
-    assert!(
-        out.stderr.contains("signed out of sso-session corp"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains("1 cached role credentials"),
-        "{}",
-        out.stderr
-    );
-    assert!(!token_file(&sb).exists());
-    assert!(sso.log().iter().any(|c| c["op"] == "/logout"));
-    let run = sb.tempcreds(&["env", "corp-dev"]);
-    assert_eq!(run.code, 1);
-    assert!(
-        run.stderr.contains("not signed in to sso-session corp"),
-        "{}",
-        run.stderr
-    );
-    let again = sb
-        .tempcreds(&["sso", "logout", "--sso-session", "corp"])
-        .ok();
-    assert!(again.stderr.contains("not signed in"), "{}", again.stderr);
-    let bad = sb.tempcreds(&["sso", "login", "--sso-session", "nope"]);
-    assert_eq!(bad.code, 2, "{}", bad.stderr);
-    assert!(
-        bad.stderr
-            .contains("sso_session nope: names no [sso-session] section"),
-        "{}",
-        bad.stderr
-    );
 }
 
 /// A redirect that brings back another `state` is not this sign-in's: refused, nothing
