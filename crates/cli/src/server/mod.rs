@@ -21,7 +21,7 @@ use subtle::ConstantTimeEq;
 use tempcreds_core::cache::Cache;
 use tempcreds_core::engine::{
     Answer, Chain, Clock, Engine, Files, Issued, Last, MfaChooser, Prompt, Renew, RenewPolicy,
-    Renewer, SdkConnect, SystemClock,
+    Renewer, SdkConnect, Source, SystemClock,
 };
 use tempcreds_core::rules::Invalid;
 use tempcreds_core::{Env, Error};
@@ -100,6 +100,8 @@ struct Served {
     token: String,
     first: String,
     profiles: BTreeMap<String, Renewer<ProfileRenew>>,
+    /// The account of profiles whose credentials carry no role ARN (an SSO role itself).
+    accounts: BTreeMap<String, String>,
     /// IMDSv2's session tokens, with `--imds`.
     imds: imds::Tokens,
 }
@@ -134,7 +136,11 @@ async fn prepare(
 ) -> Result<Served, Error> {
     let first_name = prepared[0].name.clone();
     let mut served = BTreeMap::new();
+    let mut accounts = BTreeMap::new();
     for p in prepared {
+        if let (Source::Sso(r), true) = (&p.chain.source, p.chain.steps.is_empty()) {
+            accounts.insert(p.name.clone(), r.account_id.clone());
+        }
         let policy = policy(&p.env)?;
         let region = p.region(opts)?;
         let first = profiles::credentials(&p, opts, quiet).await?;
@@ -153,6 +159,7 @@ async fn prepare(
         token: token()?,
         first: first_name,
         profiles: served,
+        accounts,
         imds: imds::Tokens::default(),
     })
 }
@@ -161,13 +168,15 @@ pub(super) fn error(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({ "message": message }))).into_response()
 }
 
-/// The container-credentials answer, with the account taken from the assumed-role ARN.
-fn answer(issued: &Issued) -> Response {
+/// The container-credentials answer, with the account taken from the assumed-role ARN, else
+/// from the profile (an SSO role's `sso_account_id`).
+fn answer(issued: &Issued, account: Option<&String>) -> Response {
     let c = &issued.credentials;
     let account = issued
         .assumed_role_arn
         .as_deref()
         .and_then(|arn| arn.split(':').nth(4))
+        .or(account.map(String::as_str))
         .unwrap_or_default();
     Json(json!({
         "AccessKeyId": c.access_key_id,
@@ -209,7 +218,7 @@ async fn credentials_of(served: &Served, name: &str, headers: &HeaderMap) -> Res
         );
     }
     match current(served, name).await {
-        Ok(i) => answer(&i),
+        Ok(i) => answer(&i, served.accounts.get(name)),
         Err(resp) => resp,
     }
 }

@@ -267,6 +267,12 @@ fn assume_and_exec_server_take_sso_profiles_and_a_throttled_portal_says_so() {
         .ok()
         .stdout;
     assert_eq!(out.trim(), DEV_ADMIN);
+    let s = crate::server::serve(&sb, &["corp-dev"]);
+    let (code, body) = crate::server::fetch(&s);
+    assert_eq!(code, "200", "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["AccountId"], "111111111111", "the SSO role's account");
+    drop(s);
     sb.tempcreds(&["clear"]).ok();
     sso.throttle(true);
     let run = sb.tempcreds(&["env", "corp-dev"]);
