@@ -5,7 +5,7 @@
 use tempcreds_core::cache::Cache;
 use tempcreds_core::engine::{
     Chain, Engine, Files, Issued, Last, MfaChooser, NoCache, Prompt, SdkConnect, StepCache,
-    SystemClock, source_key, step_keys,
+    SystemClock, chain_keys,
 };
 use tempcreds_core::region::{self, ResolvedRegion};
 use tempcreds_core::rules::{self, Field, Invalid};
@@ -58,7 +58,7 @@ pub(crate) fn region(
 
 /// The cache, opened only when the chain has a step to keep.
 pub(crate) fn cache_for(chain: &Chain, ctx: &Context<'_>) -> Result<Box<dyn StepCache>, Error> {
-    if source_key(chain).is_some() || step_keys(chain, ctx.files).iter().any(Option::is_some) {
+    if chain_keys(chain, ctx.files).iter().any(Option::is_some) {
         Ok(Box::new(Cache::from_env(ctx.env)?))
     } else {
         Ok(Box::new(NoCache))

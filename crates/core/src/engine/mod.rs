@@ -29,7 +29,7 @@ pub use renew::{
     Answer, DEFAULT_RENEW_BEFORE, MANDATORY_LEFT, RETRY_AFTER, Renew, RenewPolicy, Renewer,
 };
 pub use run::{
-    Clock, Engine, Issued, Last, NoCache, StepCache, SystemClock, default_session_name, last_key,
-    role_input, source_key, sso_key, step_keys,
+    Clock, Engine, Issued, Last, NoCache, StepCache, SystemClock, chain_keys, default_session_name,
+    last_key, role_input, sso_key, step_keys,
 };
 pub use sources::{Files, environment_credentials, run_process, static_credentials};

@@ -137,7 +137,7 @@ pub fn step_keys(chain: &Chain, files: &Files) -> Vec<Option<CacheKey>> {
 
 /// The cache key of the source, for a source that is cached (IAM Identity Center's role
 /// credentials: a portal call each time otherwise).
-pub fn source_key(chain: &Chain) -> Option<CacheKey> {
+fn source_key(chain: &Chain) -> Option<CacheKey> {
     match &chain.source {
         Source::Sso(r) => Some(sso_key(r)),
         _ => None,
@@ -153,13 +153,17 @@ pub fn sso_key(r: &crate::sso::SsoRole) -> CacheKey {
     }
 }
 
+/// The cache key of every credential the chain produces, in order: the source's, then each
+/// step's (None: not cached).
+pub fn chain_keys(chain: &Chain, files: &Files) -> Vec<Option<CacheKey>> {
+    let mut keys = vec![source_key(chain)];
+    keys.extend(step_keys(chain, files));
+    keys
+}
+
 /// The key of the chain's final credentials: its last step's, or with no steps its source's.
 pub fn last_key(chain: &Chain, files: &Files) -> Option<CacheKey> {
-    if chain.steps.is_empty() {
-        source_key(chain)
-    } else {
-        step_keys(chain, files).pop().flatten()
-    }
+    chain_keys(chain, files).pop().flatten()
 }
 
 /// The one place an AssumeRole request is built from a step: the chaining cap applied now
@@ -224,22 +228,29 @@ impl<C: Connect, K: StepCache + ?Sized> Engine<'_, C, K> {
     /// Runs the chain; STS is called in `region`.
     pub async fn run(&self, chain: &Chain, region: &str, last: Last) -> Result<Issued, Error> {
         let now = self.clock.now();
-        let keys = step_keys(chain, self.files);
+        // keys[0] is the source's, keys[i + 1] step i's: a hit at keys[i] resumes at step i.
+        let keys = chain_keys(chain, self.files);
         let usable = match last {
             Last::MayBeCached => keys.len(),
-            Last::Fresh => keys.len().saturating_sub(1),
+            Last::Fresh => keys.len() - 1,
         };
         let resumed = keys[..usable].iter().enumerate().rev().find_map(|(i, k)| {
             let k = k.as_ref()?;
             let hit = self.cache.get(k, now)?;
             info!(cached = %k.label(), "using cached credentials");
-            Some((i + 1, hit))
+            Some((i, hit))
         });
         let (start, mut current, mut client) = match resumed {
             Some((start, hit)) => (start, hit, None),
-            None => self.cached_source(chain, region, last).await?,
+            None => {
+                let (read, client) = self.source(chain, region).await?;
+                if let Some(k) = &keys[0] {
+                    self.cache.put(k, &read)?;
+                }
+                (0, read, client)
+            }
         };
-        for (step, key) in chain.steps.iter().zip(&keys).skip(start) {
+        for (step, key) in chain.steps.iter().zip(&keys[1..]).skip(start) {
             let client = match client.take() {
                 Some(c) => c,
                 None => {
@@ -255,36 +266,12 @@ impl<C: Connect, K: StepCache + ?Sized> Engine<'_, C, K> {
         Ok(current)
     }
 
-    /// The source's credentials from the cache where it is cached (and may be: not when it
-    /// is the last and `Fresh` is asked), else read and, where cached, stored.
-    async fn cached_source(
-        &self,
-        chain: &Chain,
-        region: &str,
-        last: Last,
-    ) -> Result<(usize, Issued, Option<C::Client>), Error> {
-        let Some(key) = source_key(chain) else {
-            return self.source(chain, region).await;
-        };
-        let usable = !(chain.steps.is_empty() && matches!(last, Last::Fresh));
-        if let Some(hit) = usable
-            .then(|| self.cache.get(&key, self.clock.now()))
-            .flatten()
-        {
-            info!(cached = %key.label(), "using cached credentials");
-            return Ok((0, hit, None));
-        }
-        let read = self.source(chain, region).await?;
-        self.cache.put(&key, &read.1)?;
-        Ok(read)
-    }
-
     /// The source's credentials, and the client the SDK made for them, if it did.
     async fn source(
         &self,
         chain: &Chain,
         region: &str,
-    ) -> Result<(usize, Issued, Option<C::Client>), Error> {
+    ) -> Result<(Issued, Option<C::Client>), Error> {
         let issued = |credentials| Issued {
             credentials,
             assumed_role_arn: None,
@@ -293,7 +280,7 @@ impl<C: Connect, K: StepCache + ?Sized> Engine<'_, C, K> {
             Source::Sdk(s) => {
                 let client = self.connect.connect(region, Caller::Sdk(s)).await?;
                 let creds = client.caller_credentials().clone();
-                Ok((0, issued(creds), Some(client)))
+                Ok((issued(creds), Some(client)))
             }
             Source::Sso(role) => {
                 let now = self.clock.now();
@@ -306,12 +293,12 @@ impl<C: Connect, K: StepCache + ?Sized> Engine<'_, C, K> {
                     now,
                 ))
                 .await?;
-                Ok((0, issued(creds), None))
+                Ok((issued(creds), None))
             }
             other => {
                 let creds = sources::read(other, self.files, self.env)
                     .unwrap_or_else(|| Err(Error::refused("this source needs the SDK", None)))?;
-                Ok((0, issued(creds), None))
+                Ok((issued(creds), None))
             }
         }
     }

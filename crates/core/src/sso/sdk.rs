@@ -4,10 +4,7 @@
 //! timeouts and proxy handling as STS. Errors become one line with a hint; the token is
 //! scrubbed from any text.
 
-use std::time::Duration;
-
 use aws_config::BehaviorVersion;
-use aws_config::timeout::TimeoutConfig;
 use aws_sdk_sso::config::Region;
 use secrecy::{ExposeSecret, SecretString};
 use time::OffsetDateTime;
@@ -20,21 +17,10 @@ use crate::{Credentials, Error, Origin};
 const PAGE: i32 = 100;
 
 pub(super) async fn sdk_config(region: &str, service_var: &str) -> aws_config::SdkConfig {
-    let timeouts = TimeoutConfig::builder()
-        .connect_timeout(Duration::from_secs(5))
-        .read_timeout(Duration::from_secs(20))
-        .operation_timeout(Duration::from_secs(60))
-        .build();
-    let plain = crate::sts::endpoint_is_plain_http(service_var, |k| std::env::var(k).ok());
-    let http = if plain {
-        crate::sts::plain_http_client()
-    } else {
-        crate::sts::https_client()
-    };
     aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(region.to_owned()))
-        .http_client(http)
-        .timeout_config(timeouts)
+        .http_client(crate::sts::client_for(service_var))
+        .timeout_config(crate::sts::timeouts())
         .no_credentials()
         .load()
         .await

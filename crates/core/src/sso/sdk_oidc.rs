@@ -36,11 +36,8 @@ impl SdkOidc {
 /// rules for the region (partition-aware).
 async fn oidc_base(region: &str) -> String {
     use aws_sdk_ssooidc::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
-    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    let ignore =
-        env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    if !ignore
-        && let Some(url) = env("AWS_ENDPOINT_URL_SSO_OIDC").or_else(|| env("AWS_ENDPOINT_URL"))
+    if let Some(url) =
+        crate::sts::configured_endpoint("AWS_ENDPOINT_URL_SSO_OIDC", |k| std::env::var(k).ok())
     {
         return url;
     }

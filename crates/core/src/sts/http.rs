@@ -40,25 +40,50 @@ fn base(
     b
 }
 
-/// Whether the STS endpoint configured in the environment is plain HTTP. Environment
-/// settings win over any in the config file (service-specific first), so when one is set
-/// it is the endpoint the SDK will call.
-pub(crate) fn sts_endpoint_is_plain_http(env: impl Fn(&str) -> Option<String>) -> bool {
-    endpoint_is_plain_http("AWS_ENDPOINT_URL_STS", env)
+/// The timeouts of every AWS client tempcreds makes: a dead endpoint fails in seconds, a
+/// slow one within a minute.
+pub(crate) fn timeouts() -> aws_config::timeout::TimeoutConfig {
+    use std::time::Duration;
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .read_timeout(Duration::from_secs(20))
+        .operation_attempt_timeout(Duration::from_secs(20))
+        .operation_timeout(Duration::from_secs(60))
+        .build()
 }
 
-/// As `sts_endpoint_is_plain_http`, for the service whose own variable is `service_var`
-/// (`AWS_ENDPOINT_URL_SSO`, `AWS_ENDPOINT_URL_SSO_OIDC`).
-pub(crate) fn endpoint_is_plain_http(
+/// The HTTP client for the service whose own endpoint variable is `service_var`: plain HTTP
+/// (no trusted roots to load) when the configured endpoint is `http://`.
+pub(crate) fn client_for(service_var: &str) -> SharedHttpClient {
+    if endpoint_is_plain_http(service_var, |k| std::env::var(k).ok()) {
+        plain_http_client()
+    } else {
+        client()
+    }
+}
+
+/// The endpoint configured in the environment for the service whose own variable is
+/// `service_var` (`AWS_ENDPOINT_URL_STS`, `…_SSO`, `…_SSO_OIDC`), then `AWS_ENDPOINT_URL`,
+/// unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`. Environment settings win over any in the
+/// config file (service-specific first), so when one is set it is the endpoint the SDK calls.
+pub(crate) fn configured_endpoint(
     service_var: &str,
     env: impl Fn(&str) -> Option<String>,
-) -> bool {
+) -> Option<String> {
     if env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
-        return false;
+        return None;
     }
     [service_var, "AWS_ENDPOINT_URL"]
         .iter()
         .find_map(|v| env(v).filter(|s| !s.is_empty()))
+}
+
+/// Whether that endpoint is plain HTTP.
+pub(crate) fn endpoint_is_plain_http(
+    service_var: &str,
+    env: impl Fn(&str) -> Option<String>,
+) -> bool {
+    configured_endpoint(service_var, env)
         .is_some_and(|url| url.to_ascii_lowercase().starts_with("http://"))
 }
 
@@ -68,6 +93,7 @@ mod tests {
 
     #[test]
     fn plain_http_detection_follows_precedence() {
+        let sts = |env| endpoint_is_plain_http("AWS_ENDPOINT_URL_STS", env);
         let env = |pairs: &'static [(&'static str, &'static str)]| {
             move |k: &str| {
                 pairs
@@ -76,16 +102,13 @@ mod tests {
                     .map(|(_, v)| (*v).to_owned())
             }
         };
-        assert!(sts_endpoint_is_plain_http(env(&[(
-            "AWS_ENDPOINT_URL",
-            "http://127.0.0.1:5000"
-        )])));
-        assert!(!sts_endpoint_is_plain_http(env(&[])));
-        assert!(!sts_endpoint_is_plain_http(env(&[
+        assert!(sts(env(&[("AWS_ENDPOINT_URL", "http://127.0.0.1:5000")])));
+        assert!(!sts(env(&[])));
+        assert!(!sts(env(&[
             ("AWS_ENDPOINT_URL_STS", "https://sts.example"),
             ("AWS_ENDPOINT_URL", "http://127.0.0.1:5000"),
         ])));
-        assert!(!sts_endpoint_is_plain_http(env(&[
+        assert!(!sts(env(&[
             ("AWS_ENDPOINT_URL", "http://x"),
             ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"),
         ])));

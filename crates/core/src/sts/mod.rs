@@ -8,7 +8,7 @@ mod sdk;
 use std::future::Future;
 
 pub(crate) use errors::{Context, RawBody, from_sdk};
-pub(crate) use http::{client as https_client, endpoint_is_plain_http, plain_http_client};
+pub(crate) use http::{client_for, configured_endpoint, timeouts};
 pub use sdk::{SdkSts, SourceSettings};
 
 use crate::rules::{RoleArn, Tag};

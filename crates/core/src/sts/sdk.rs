@@ -3,10 +3,7 @@
 //! endpoint from the standard settings (`AWS_ENDPOINT_URL[_STS]`), timeouts and the SDK's
 //! standard retries.
 
-use std::time::Duration;
-
 use aws_config::BehaviorVersion;
-use aws_config::timeout::TimeoutConfig;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_sdk_sts::config::Region;
 use aws_sdk_sts::types::{PolicyDescriptorType, Tag as StsTag};
@@ -106,22 +103,10 @@ impl SdkSts {
         provider: Provider<'_>,
         resolve: Resolve,
     ) -> Result<Self, Error> {
-        let timeouts = TimeoutConfig::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .read_timeout(Duration::from_secs(20))
-            .operation_attempt_timeout(Duration::from_secs(20))
-            .operation_timeout(Duration::from_secs(60))
-            .build();
-        let plain_http = super::http::sts_endpoint_is_plain_http(|k| std::env::var(k).ok());
-        let http = if plain_http {
-            super::http::plain_http_client()
-        } else {
-            super::http::client()
-        };
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new(settings.region.clone()))
-            .http_client(http.clone())
-            .timeout_config(timeouts);
+            .http_client(super::http::client_for("AWS_ENDPOINT_URL_STS"))
+            .timeout_config(super::http::timeouts());
         if let Some(p) = &settings.profile {
             loader = loader.profile_name(p);
         }
