@@ -9,7 +9,7 @@ use tempcreds_core::engine::Files;
 use tempcreds_core::rules::Invalid;
 use tempcreds_core::sso::config::{self, SsoSession};
 use tempcreds_core::sso::login::{self, Pkce, REDIRECT_REGISTERED};
-use tempcreds_core::sso::service::{ClientKind, Grant, TokenError};
+use tempcreds_core::sso::service::ClientKind;
 use tempcreds_core::sso::{Oidc, Portal, SdkOidc, SdkPortal, token};
 use tempcreds_core::{Env, Error, profile};
 use time::OffsetDateTime;
@@ -139,18 +139,12 @@ async fn pkce(
     };
     let registration = login::registration(oidc, env, session, &kind, now).await?;
     let pkce = Pkce::new()?;
-    // The authorize endpoint wants scopes; the AWS CLI's default is the portal's own.
-    let scopes = if session.scopes.is_empty() {
-        vec!["sso:account:access".to_owned()]
-    } else {
-        session.scopes.clone()
-    };
     let url = login::authorize_url(
         &oidc.authorize_base(),
         &registration.client_id,
         &redirect,
         &pkce,
-        &scopes,
+        &login::authorize_scopes(session),
     );
     eprintln!("To sign in to {}, open\n{url}", session.label());
     open(&url, args);
@@ -160,25 +154,7 @@ async fn pkce(
         callback.code(&pkce.state),
     )
     .await?;
-    let grant = Grant::AuthorizationCode {
-        code,
-        redirect_uri: redirect,
-        verifier: pkce.verifier,
-    };
-    let token = oidc
-        .create_token(&registration, &grant)
-        .await
-        .map_err(|e| match e {
-            TokenError::InvalidGrant(m) => Error::SignIn {
-                message: format!("the sign-in was refused: {m}"),
-                hint: Some("run the login again".to_owned()),
-            },
-            TokenError::Other(e) => e,
-            other => Error::SignIn {
-                message: format!("the sign-in did not complete ({other:?})"),
-                hint: Some("run the login again".to_owned()),
-            },
-        })?;
+    let token = login::exchange_code(oidc, &registration, code, redirect, pkce).await?;
     Ok((registration, token))
 }
 

@@ -107,15 +107,54 @@ pub async fn poll_device<O: Oidc>(
             Err(TokenError::Pending) => {}
             Err(TokenError::SlowDown) => interval += 5,
             Err(TokenError::Expired) => return Err(expired()),
-            Err(TokenError::InvalidGrant(m)) => {
-                return Err(Error::SignIn {
-                    message: format!("the sign-in was refused: {m}"),
-                    hint: Some("run the login again".to_owned()),
-                });
-            }
-            Err(TokenError::Other(e)) => return Err(e),
+            Err(e) => return Err(not_signed_in(e)),
         }
     }
+}
+
+/// Why a sign-in's CreateToken gave no token, as the one line the user sees.
+fn not_signed_in(e: TokenError) -> Error {
+    let again = Some("run the login again".to_owned());
+    match e {
+        TokenError::InvalidGrant(m) => Error::SignIn {
+            message: format!("the sign-in was refused: {m}"),
+            hint: again,
+        },
+        TokenError::Expired => expired(),
+        TokenError::Other(e) => e,
+        other => Error::SignIn {
+            message: format!("the sign-in did not complete ({other:?})"),
+            hint: again,
+        },
+    }
+}
+
+/// The scopes sent on /authorize: the session's, else the portal's own (the AWS CLI's
+/// default), as the authorize endpoint wants some.
+pub fn authorize_scopes(session: &SsoSession) -> Vec<String> {
+    if session.scopes.is_empty() {
+        vec!["sso:account:access".to_owned()]
+    } else {
+        session.scopes.clone()
+    }
+}
+
+/// The PKCE flow's last step: the code the redirect brought, for a token.
+pub async fn exchange_code<O: Oidc>(
+    oidc: &O,
+    registration: &Registration,
+    code: SecretString,
+    redirect_uri: String,
+    pkce: Pkce,
+) -> Result<Token, Error> {
+    let grant = Grant::AuthorizationCode {
+        code,
+        redirect_uri,
+        verifier: pkce.verifier,
+    };
+    oidc.create_token(registration, &grant)
+        .await
+        .map_err(not_signed_in)
 }
 
 fn expired() -> Error {
