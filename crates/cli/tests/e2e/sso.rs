@@ -3,10 +3,22 @@
 //! tempcreds for `exec`, `credential-process` and a role chained on the SSO profile; boto3,
 //! reading the same profile and cache itself, gets the same identity.
 
+use crate::profiles::exec_arn;
 use crate::support::*;
 use tempcreds_testkit::{Account, Sso};
 
 pub(crate) const DEV_ADMIN: &str = "arn:aws:sts::111111111111:assumed-role/Admin/sso-user";
+
+/// The ARN boto3 reports for `profile`, resolving it (and its SSO token) itself.
+pub(crate) fn boto3_arn(sb: &Sandbox, profile: &str) -> String {
+    sb.python(&format!(
+        "import boto3\nprint(boto3.Session(profile_name='{profile}').client('sts').get_caller_identity()['Arn'])"
+    ))
+    .ok()
+    .stdout
+    .trim()
+    .to_owned()
+}
 
 pub(crate) fn accounts() -> Vec<Account> {
     vec![
@@ -82,28 +94,9 @@ fn a_token_the_aws_cli_wrote_signs_tempcreds_in_and_boto3_agrees() {
     let sso = Sso::start(&accounts());
     let sb = sso_sandbox(&sso);
     aws_cli_login(&sb, &sso);
-    let out = sb
-        .tempcreds(&[
-            "exec",
-            "corp-dev",
-            "--",
-            "aws",
-            "sts",
-            "get-caller-identity",
-            "--query",
-            "Arn",
-            "--output",
-            "text",
-        ])
-        .ok()
-        .stdout;
-    assert_eq!(out.trim(), DEV_ADMIN);
-    let boto3 = sb
-        .python("import boto3\nprint(boto3.Session(profile_name='corp-dev').client('sts').get_caller_identity()['Arn'])")
-        .ok()
-        .stdout;
+    assert_eq!(exec_arn(&sb, "corp-dev"), DEV_ADMIN);
     assert_eq!(
-        boto3.trim(),
+        boto3_arn(&sb, "corp-dev"),
         DEV_ADMIN,
         "botocore reads the same profile and cache"
     );
@@ -120,23 +113,8 @@ fn a_token_the_aws_cli_wrote_signs_tempcreds_in_and_boto3_agrees() {
         .json();
     assert_eq!(json["Version"], 1);
     assert_eq!(portal_calls(), before, "credential-process is a cache hit");
-    let out = sb
-        .tempcreds(&[
-            "exec",
-            "deploy",
-            "--",
-            "aws",
-            "sts",
-            "get-caller-identity",
-            "--query",
-            "Arn",
-            "--output",
-            "text",
-        ])
-        .ok()
-        .stdout;
     assert_eq!(
-        out.trim(),
+        exec_arn(&sb, "deploy"),
         "arn:aws:sts::222222222222:assumed-role/Deploy/me"
     );
 }

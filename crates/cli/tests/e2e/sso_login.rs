@@ -6,7 +6,8 @@ use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
 use std::process::Stdio;
 
-use crate::sso::{DEV_ADMIN, accounts, sso_sandbox};
+use crate::profiles::exec_arn;
+use crate::sso::{DEV_ADMIN, accounts, boto3_arn, sso_sandbox};
 use crate::support::*;
 use tempcreds_testkit::Sso;
 
@@ -69,25 +70,6 @@ pub(crate) fn token_file(sb: &Sandbox) -> std::path::PathBuf {
     sb.path("home/.aws/sso/cache/ee0bfd2552fbd840c02cc48b6e823320543c450f.json")
 }
 
-pub(crate) fn arn_via(sb: &Sandbox, profile: &str) -> String {
-    sb.tempcreds(&[
-        "exec",
-        profile,
-        "--",
-        "aws",
-        "sts",
-        "get-caller-identity",
-        "--query",
-        "Arn",
-        "--output",
-        "text",
-    ])
-    .ok()
-    .stdout
-    .trim()
-    .to_owned()
-}
-
 #[test]
 fn pkce_login_writes_the_cli_cache_that_boto3_and_the_aws_cli_use() {
     let sso = Sso::start(&accounts());
@@ -116,27 +98,13 @@ fn pkce_login_writes_the_cli_cache_that_boto3_and_the_aws_cli_use() {
         assert!(json.get(key).is_some(), "{key} in {json}");
     }
     assert!(json["expiresAt"].as_str().unwrap().ends_with('Z'));
-    let boto3 = sb
-        .python("import boto3\nprint(boto3.Session(profile_name='corp-dev').client('sts').get_caller_identity()['Arn'])")
-        .ok()
-        .stdout;
-    assert_eq!(boto3.trim(), DEV_ADMIN);
-    let cli = sb.aws(&[
-        "sts",
-        "get-caller-identity",
-        "--profile",
-        "corp-dev",
-        "--query",
-        "Arn",
-        "--output",
-        "text",
-    ]);
+    assert_eq!(boto3_arn(&sb, "corp-dev"), DEV_ADMIN);
     assert_eq!(
-        cli.ok().stdout.trim(),
+        sb.aws_caller_arn("corp-dev"),
         DEV_ADMIN,
         "the AWS CLI reads it too"
     );
-    assert_eq!(arn_via(&sb, "corp-dev"), DEV_ADMIN);
+    assert_eq!(exec_arn(&sb, "corp-dev"), DEV_ADMIN);
     // A second login reuses the client registration.
     pkce_login(&sb);
     let registers = sso
@@ -173,7 +141,7 @@ fn device_code_login_polls_until_approved_then_the_token_is_refreshed_near_its_e
     assert!(polls >= 2, "pending polls before the approval: {polls}");
     let before: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(token_file(&sb)).unwrap()).unwrap();
-    assert_eq!(arn_via(&sb, "corp-dev"), DEV_ADMIN);
+    assert_eq!(exec_arn(&sb, "corp-dev"), DEV_ADMIN);
     let after: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(token_file(&sb)).unwrap()).unwrap();
     assert_ne!(
@@ -181,11 +149,11 @@ fn device_code_login_polls_until_approved_then_the_token_is_refreshed_near_its_e
         "refreshed and written back"
     );
     assert!(sso.log().iter().any(|c| c["grantType"] == "refresh_token"));
-    let boto3 = sb
-        .python("import boto3\nprint(boto3.Session(profile_name='corp-dev').client('sts').get_caller_identity()['Arn'])")
-        .ok()
-        .stdout;
-    assert_eq!(boto3.trim(), DEV_ADMIN, "boto3 uses the refreshed token");
+    assert_eq!(
+        boto3_arn(&sb, "corp-dev"),
+        DEV_ADMIN,
+        "boto3 uses the refreshed token"
+    );
 }
 
 /// A redirect that brings back another `state` is not this sign-in's: refused, nothing
