@@ -66,6 +66,16 @@ fn renewer<'a>(
     Renewer::new(policy, ViaEngine { w, chain, mfa }, first, now)
 }
 
+/// Profile `lab` (a role through the shared MFA session), the default policy, no code given.
+fn lab<'a>(w: &'a World, prompt: &'a FakePrompt) -> Renewer<ViaEngine<'a>> {
+    renewer(
+        w,
+        "lab",
+        MfaChooser::new(None, prompt),
+        RenewPolicy::default(),
+    )
+}
+
 fn key_of(a: Answer) -> String {
     match a {
         Answer::Credentials(i) => i.credentials.access_key_id,
@@ -77,12 +87,7 @@ fn key_of(a: Answer) -> String {
 fn a_role_is_renewed_ahead_from_the_cached_mfa_session_once_for_concurrent_callers() {
     let w = World::new();
     let prompt = FakePrompt::typing(&["111111"]);
-    let r = renewer(
-        &w,
-        "lab",
-        MfaChooser::new(None, &prompt),
-        RenewPolicy::default(),
-    );
+    let r = lab(&w, &prompt);
     assert_eq!(w.calls().len(), 2, "MFA session, then the role");
     let first = key_of(r.answer(w.clock.now()));
     w.clock.advance(Duration::minutes(44));
@@ -108,12 +113,7 @@ fn a_role_is_renewed_ahead_from_the_cached_mfa_session_once_for_concurrent_calle
 fn settled_waits_for_the_renewal_in_flight_without_running_it() {
     let w = World::new();
     let prompt = FakePrompt::typing(&["111111"]);
-    let r = renewer(
-        &w,
-        "lab",
-        MfaChooser::new(None, &prompt),
-        RenewPolicy::default(),
-    );
+    let r = lab(&w, &prompt);
     let short = std::time::Duration::from_millis(50);
     block_on(r.settled(&w.clock, std::time::Duration::from_secs(60)));
     assert_eq!(w.calls().len(), 2, "not due: no wait, no call");
@@ -141,12 +141,7 @@ fn settled_waits_for_the_renewal_in_flight_without_running_it() {
 fn a_failing_sts_keeps_the_old_credentials_until_the_mandatory_window_then_says_why() {
     let w = World::new();
     let prompt = FakePrompt::typing(&["111111"]);
-    let r = renewer(
-        &w,
-        "lab",
-        MfaChooser::new(None, &prompt),
-        RenewPolicy::default(),
-    );
+    let r = lab(&w, &prompt);
     let first = key_of(r.answer(w.clock.now()));
     w.connect.down.store(true, Ordering::SeqCst);
     w.clock.advance(Duration::minutes(45));
