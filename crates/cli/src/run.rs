@@ -16,9 +16,6 @@ use crate::ui;
 /// The terminal, as the engine's prompt.
 pub(crate) struct Terminal;
 
-/// The one terminal, for choosers that outlive a command's stack (the endpoint's renewals).
-pub(crate) static TERMINAL: Terminal = Terminal;
-
 impl Prompt for Terminal {
     fn ask(&self, serial: &str) -> Result<String, Error> {
         ui::prompt_mfa_code(serial)

@@ -142,12 +142,22 @@ pub(crate) async fn with_spinner<T>(quiet: bool, message: &str, fut: impl Future
 /// Asks for the MFA code on the terminal (not stdin/stdout, which may be captured, as under
 /// `credential_process` or `$(…)`). Three tries for a well-formed code.
 pub(crate) fn prompt_mfa_code(serial: &str) -> Result<String, Error> {
-    let no_tty = |_| {
-        Error::from(Invalid::new(
+    prompt_mfa_code_or(serial, || {
+        Invalid::new(
             "--mfa-code",
             "is needed: there is no terminal to ask for the MFA code on (a profile can also name an mfa_process)",
-        ))
-    };
+        )
+        .into()
+    })
+}
+
+/// As `prompt_mfa_code`, with the caller's words for "there is no terminal" (what would
+/// help differs: a flag for a command, mfa_process for a renewal).
+pub(crate) fn prompt_mfa_code_or(
+    serial: &str,
+    no_terminal: impl Fn() -> Error,
+) -> Result<String, Error> {
+    let no_tty = |_| no_terminal();
     let tty = OpenOptions::new()
         .read(true)
         .write(true)

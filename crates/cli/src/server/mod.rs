@@ -33,7 +33,6 @@ pub(crate) use exec::exec;
 
 use crate::args::{ProfileOptions, ServeArgs};
 use crate::profiles::{self, Prepared};
-use crate::run::TERMINAL;
 use crate::ui;
 
 /// One profile's renewal: its chain through the engine, the last step always fresh (a
@@ -77,12 +76,8 @@ static RENEWAL_PROMPT: RenewalPrompt = RenewalPrompt;
 
 impl Prompt for RenewalPrompt {
     fn ask(&self, serial: &str) -> Result<String, Error> {
-        let terminal = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open("/dev/tty");
-        if terminal.is_err() {
-            return Err(Error::refused(
+        ui::prompt_mfa_code_or(serial, || {
+            Error::refused(
                 format!(
                     "a new MFA session needs a code for {serial}, and there is no terminal to ask on"
                 ),
@@ -90,9 +85,8 @@ impl Prompt for RenewalPrompt {
                     "set mfa_process in the profile, or restart tempcreds with a new --mfa-code"
                         .to_owned(),
                 ),
-            ));
-        }
-        TERMINAL.ask(serial)
+            )
+        })
     }
 }
 
