@@ -66,9 +66,18 @@ async function getKeys(role) {
   $("keys").hidden = false;
 }
 
+// The grant's course window, in the reader's local time ("" when it has none).
+function windowText(r) {
+  const at = (t) => new Date(t).toLocaleString();
+  if (r.not_before && r.not_after) return at(r.not_before) + " – " + at(r.not_after);
+  if (r.not_after) return "until " + at(r.not_after);
+  if (r.not_before) return "from " + at(r.not_before);
+  return "always";
+}
+
 function roleRow(r) {
   const tr = document.createElement("tr");
-  const cells = [r.name, r.arn, human(r.max_duration_seconds)];
+  const cells = [r.name, r.arn, human(r.max_duration_seconds), windowText(r)];
   for (const text of cells) {
     const td = document.createElement("td");
     td.textContent = text;
@@ -104,7 +113,7 @@ async function showMe() {
   $("roles").hidden = false;
   const rows = $("role-rows");
   rows.replaceChildren(...me.roles.map(roleRow));
-  if (me.roles.length === 0) rows.innerHTML = "<tr><td colspan=4>No roles granted yet.</td></tr>";
+  if (me.roles.length === 0) rows.innerHTML = "<tr><td colspan=5>No roles granted yet.</td></tr>";
 }
 
 $("signin-form").addEventListener("submit", async (ev) => {

@@ -27,6 +27,7 @@ use crate::auth::{self, Admin, Authed};
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::vend::{self, Kind};
+use crate::window;
 
 type Shared<S, T> = State<Arc<App<S, T>>>;
 
@@ -161,10 +162,15 @@ pub async fn me<S: Store, T: Sts + Send + Sync>(
     Authed(user): Authed,
 ) -> Json<Value> {
     let roles: Vec<Value> = user
-        .roles
+        .grants
         .iter()
-        .filter_map(|r| app.config.roles.get(r))
-        .map(|r| json!({ "name": r.name, "arn": r.arn.to_string(), "max_duration_seconds": r.max_duration }))
+        .filter_map(|g| app.config.roles.get(&g.role).map(|r| (g, r)))
+        .map(|(g, r)| {
+            json!({
+                "name": r.name, "arn": r.arn.to_string(), "max_duration_seconds": r.max_duration,
+                "not_before": g.not_before.map(window::show), "not_after": g.not_after.map(window::show),
+            })
+        })
         .collect();
     Json(
         json!({ "name": user.name, "admin": user.admin, "roles": roles, "region": app.config.region }),
@@ -187,11 +193,12 @@ pub async fn credentials<S: Store, T: Sts + Send + Sync>(
     Query(q): Query<VendQuery>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
 ) -> Result<Response, ApiError> {
-    let role = vend::granted(&app, &user, &role)?;
+    let granted = vend::granted(&app, &user, &role)?;
+    let role = granted.role;
     let got = vend::vend(
         &app,
         &user,
-        role,
+        &granted,
         q.duration.as_deref(),
         Kind::Credentials,
         addr,
@@ -211,8 +218,9 @@ pub async fn ecs<S: Store, T: Sts + Send + Sync>(
     Path(role): Path<String>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
 ) -> Result<Response, ApiError> {
-    let role = vend::granted(&app, &user, &role)?;
-    let got = vend::vend(&app, &user, role, None, Kind::Ecs, addr).await?;
+    let granted = vend::granted(&app, &user, &role)?;
+    let got = vend::vend(&app, &user, &granted, None, Kind::Ecs, addr).await?;
+    let role = granted.role;
     let c = &got.credentials;
     Ok(no_store(
         Json(json!({
@@ -235,8 +243,8 @@ pub async fn console<S: Store, T: Sts + Send + Sync>(
     Query(q): Query<VendQuery>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
 ) -> Result<Response, ApiError> {
-    let role = vend::granted(&app, &user, &role)?;
-    let arn = &role.arn;
+    let granted = vend::granted(&app, &user, &role)?;
+    let arn = &granted.role.arn;
     let region = if partition_of_region(&app.config.region) == arn.partition {
         app.config.region.clone()
     } else {
@@ -254,7 +262,7 @@ pub async fn console<S: Store, T: Sts + Send + Sync>(
     let got = vend::vend(
         &app,
         &user,
-        role,
+        &granted,
         q.duration.as_deref(),
         Kind::Console,
         addr,
@@ -295,19 +303,4 @@ pub async fn sessions<S: Store, T: Sts + Send + Sync>(
     Ok(Json(Value::from(
         rows.iter().map(session_json).collect::<Vec<_>>(),
     )))
-}
-
-pub async fn revoke<S: Store, T: Sts + Send + Sync>(
-    State(app): Shared<S, T>,
-    Admin(admin): Admin,
-    Path(name): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    if name == admin.name {
-        return Err(ApiError::BadRequest(
-            "an administrator cannot revoke themselves (use `tempcreds-broker user revoke` on the server)".to_owned(),
-        ));
-    }
-    let roles = crate::revoke::user(&app.config, &app.store, &app.iam, &name).await?;
-    tracing::info!(by = %admin.name, user = %name, "revoked");
-    Ok(Json(json!({ "user": name, "roles": roles })))
 }

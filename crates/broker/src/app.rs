@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
 use tempcreds_core::provision::iam::SdkIam;
 use tempcreds_core::sts::{SdkSts, Sts};
@@ -16,12 +16,12 @@ use tempcreds_store::{SqlStore, Store};
 use tokio::net::TcpListener;
 use tower_http::timeout::TimeoutLayer;
 
-use crate::api;
 use crate::config::Config;
 use crate::guard;
 use crate::limit::Limiter;
 use crate::metrics::Metrics;
 use crate::oidc::Oidc;
+use crate::{admin, api};
 
 /// Everything a request handler needs, generic over the store and STS seams (atuin's
 /// `AppState<DB>`): the binary runs it on SQL and the SDK, the in-process tests on a fake STS.
@@ -40,8 +40,8 @@ pub struct App<S = SqlStore, T = SdkSts> {
     pub page: String,
 }
 
-pub fn router<S: Store + 'static, T: Sts + Send + Sync + 'static>(app: Arc<App<S, T>>) -> Router {
-    let limit = app.config.max_body_bytes;
+/// The routes learners and pages use, under `max_body_bytes`.
+fn learner_routes<S: Store + 'static, T: Sts + Send + Sync + 'static>() -> Router<Arc<App<S, T>>> {
     Router::new()
         // Each route answers a method it does not take with 405 naming the one it does.
         .route("/", get(api::page::<S, T>).fallback(guard::only("GET")))
@@ -83,18 +83,63 @@ pub fn router<S: Store + 'static, T: Sts + Send + Sync + 'static>(app: Arc<App<S
             "/v1/sessions",
             get(api::sessions::<S, T>).fallback(guard::only("GET")),
         )
+}
+
+/// The admin API, under `max_admin_body_bytes` (a class enrolled in one call).
+fn admin_routes<S: Store + 'static, T: Sts + Send + Sync + 'static>() -> Router<Arc<App<S, T>>> {
+    Router::new()
+        .route(
+            "/v1/admin/users",
+            get(admin::list::<S, T>)
+                .post(admin::create::<S, T>)
+                .fallback(guard::only("GET, POST")),
+        )
+        .route(
+            "/v1/admin/users/{name}",
+            get(admin::get::<S, T>).fallback(guard::only("GET")),
+        )
+        .route(
+            "/v1/admin/users/{name}/grants",
+            put(admin::put_grants::<S, T>).fallback(guard::only("PUT")),
+        )
+        .route(
+            "/v1/admin/users/{name}/token",
+            post(admin::rotate::<S, T>).fallback(guard::only("POST")),
+        )
         .route(
             "/v1/admin/users/{name}/revoke",
-            post(api::revoke::<S, T>).fallback(guard::only("POST")),
+            post(admin::revoke::<S, T>).fallback(guard::only("POST")),
         )
-        .fallback(api::not_found)
-        // An oversized body is answered before any handler runs (a handler that reads no
-        // body would otherwise never refuse one).
+        .route(
+            "/v1/admin/enrol",
+            post(admin::enrol::enrol::<S, T>).fallback(guard::only("POST")),
+        )
+        .route(
+            "/v1/admin/audit",
+            get(admin::audit::export::<S, T>).fallback(guard::only("GET")),
+        )
+}
+
+/// A body over `limit` is answered before any handler runs (a handler that reads no body
+/// would otherwise never refuse one).
+fn limited<S: Clone + Send + Sync + 'static>(routes: Router<S>, limit: usize) -> Router<S> {
+    routes
         .layer(axum::middleware::from_fn_with_state(
             limit,
             guard::body_limit,
         ))
         .layer(DefaultBodyLimit::max(limit))
+}
+
+pub fn router<S: Store + 'static, T: Sts + Send + Sync + 'static>(app: Arc<App<S, T>>) -> Router {
+    let (learner, admin) = (app.config.max_body_bytes, app.config.max_admin_body_bytes);
+    limited(learner_routes(), learner)
+        .merge(limited(admin_routes(), admin))
+        .fallback(api::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            learner.max(admin),
+            guard::body_limit,
+        ))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(30),

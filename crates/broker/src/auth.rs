@@ -1,8 +1,8 @@
 //! Who is asking: a broker token (or, with `[oidc]`, an ID token) from `Authorization: Bearer TOKEN`, from a bare
 //! `Authorization: TOKEN` (what AWS SDKs send from `AWS_CONTAINER_AUTHORIZATION_TOKEN`), or
 //! from the web page's HttpOnly cookie. The token is split into its id and secret, the id
-//! is looked up, and the secret's hash compared in constant time. Revoked users are refused
-//! with 403, and every authenticated request takes one from the user's rate-limit bucket.
+//! is looked up, and the secret's hash compared in constant time; a token past its expiry
+//! is 401 saying it expired. Revoked users are refused with 403, and every authenticated request takes one from the user's rate-limit bucket.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -73,6 +73,12 @@ async fn check<S: Store, T>(app: &App<S, T>, token: &SecretString) -> Result<Use
             let (user, record) = app.store.token(&id).await?.ok_or(ApiError::Unauthorized)?;
             if !token::matches(&secret, &record) {
                 return Err(ApiError::Unauthorized);
+            }
+            if let Some(at) = record.expires_at.filter(|&t| t <= crate::admin::now()) {
+                return Err(ApiError::TokenExpired(format!(
+                    "this broker token expired at {}: ask an administrator for a new one",
+                    crate::window::show(at)
+                )));
             }
             user
         }

@@ -1,17 +1,13 @@
-//! The command line: `serve` and `user add|grant|revoke|list`, each on the config file's
-//! database. Names are checked against the STS rules they will be used under (the user name
-//! becomes RoleSessionName and SourceIdentity: 2..=64 characters of `[A-Za-z0-9_+=,.@-]`).
+//! The command line: `serve`, and the `user` commands (`cli_user`), each on the config
+//! file's database; the failures they share, rendered with the flag or key at fault.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
-use secrecy::ExposeSecret;
 use tempcreds_core::provision::iam::SdkIam;
-use tempcreds_core::rules;
 use tempcreds_core::sts::{SdkSts, SourceSettings};
-use tempcreds_store::{SqlStore, Store, StoreError, User, redact_url};
-use time::OffsetDateTime;
+use tempcreds_store::{SqlStore, StoreError, redact_url};
 
 use crate::Failure;
 use crate::api;
@@ -20,7 +16,6 @@ use crate::config::{Config, ConfigError};
 use crate::limit::Limiter;
 use crate::metrics::Metrics;
 use crate::oidc::Oidc;
-use crate::token;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -52,35 +47,10 @@ pub enum Command {
     Serve,
     /// Manage the broker's users
     #[command(subcommand)]
-    User(UserCommand),
+    User(crate::cli_user::UserCommand),
 }
 
-#[derive(Debug, Subcommand)]
-pub enum UserCommand {
-    /// Add a user; prints their token once (only its hash is stored)
-    Add {
-        /// The user's name: their session name and SourceIdentity in AWS
-        name: String,
-        /// A catalogue role the user may use (repeatable)
-        #[arg(short, long = "grant", value_name = "ROLE")]
-        grants: Vec<String>,
-        /// May list everyone's sessions, revoke users and read /metrics
-        #[arg(long)]
-        admin: bool,
-    },
-    /// Grant more catalogue roles to a user
-    Grant {
-        name: String,
-        #[arg(short, long = "grant", value_name = "ROLE", required = true)]
-        grants: Vec<String>,
-    },
-    /// Revoke a user: no new credentials, and their live AWS sessions stop working
-    Revoke { name: String },
-    /// List the users, their roles and whether they are revoked
-    List,
-}
-
-fn config_failure(e: ConfigError) -> Failure {
+pub(crate) fn config_failure(e: ConfigError) -> Failure {
     let hint = match &e {
         ConfigError::Read { .. } => {
             Some("pass --config PATH, or create broker.toml (README: Broker)")
@@ -90,19 +60,20 @@ fn config_failure(e: ConfigError) -> Failure {
     Failure::input(e.to_string(), hint)
 }
 
-fn store_failure(e: StoreError) -> Failure {
+pub(crate) fn store_failure(e: StoreError) -> Failure {
     match e {
         StoreError::UserExists(_) => Failure::input(
             e.to_string(),
             Some("pick another name, or `user grant` to add roles"),
         ),
         StoreError::NoUser(_) => Failure::input(e.to_string(), Some("tempcreds-broker user list")),
+        StoreError::Revoked(_) | StoreError::Changed(_) => Failure::input(e.to_string(), None),
         StoreError::BadUrl(_) => Failure::input(e.to_string(), None),
         e => Failure::runtime(e.to_string()),
     }
 }
 
-fn aws_failure(e: tempcreds_core::Error) -> Failure {
+pub(crate) fn aws_failure(e: tempcreds_core::Error) -> Failure {
     Failure {
         message: e.to_string(),
         hint: e.hint().map(str::to_owned),
@@ -110,19 +81,8 @@ fn aws_failure(e: tempcreds_core::Error) -> Failure {
     }
 }
 
-fn check_grants(config: &Config, grants: &[String]) -> Result<(), Failure> {
-    if let Some(bad) = grants.iter().find(|g| !config.roles.contains_key(*g)) {
-        let known: Vec<&str> = config.roles.keys().map(String::as_str).collect();
-        return Err(Failure::input(
-            format!("--grant: no role {bad} in the catalogue of the config file"),
-            Some(&format!("the catalogue has: {}", listed(&known))),
-        ));
-    }
-    Ok(())
-}
-
 /// `a, b, c`, or `(no roles)`.
-fn listed<S: AsRef<str>>(roles: &[S]) -> String {
+pub(crate) fn listed<S: AsRef<str>>(roles: &[S]) -> String {
     if roles.is_empty() {
         "(no roles)".to_owned()
     } else {
@@ -134,7 +94,7 @@ fn listed<S: AsRef<str>>(roles: &[S]) -> String {
     }
 }
 
-async fn open(config: &Config) -> Result<SqlStore, Failure> {
+pub(crate) async fn open(config: &Config) -> Result<SqlStore, Failure> {
     SqlStore::open(&config.database).await.map_err(|e| {
         Failure::runtime(format!(
             "cannot open the database {}: {e}",
@@ -143,7 +103,7 @@ async fn open(config: &Config) -> Result<SqlStore, Failure> {
     })
 }
 
-async fn aws(config: &Config) -> Result<(SdkSts, SdkIam), Failure> {
+pub(crate) async fn aws(config: &Config) -> Result<(SdkSts, SdkIam), Failure> {
     // The broker runs for days: its own credentials (often a role) must refresh.
     let sts = SdkSts::connect_refreshing(&SourceSettings {
         region: config.region.clone(),
@@ -159,7 +119,7 @@ pub async fn run(args: Args) -> Result<(), Failure> {
     let config = Config::load(&args.config).map_err(config_failure)?;
     match args.command {
         Command::Serve => serve(config).await,
-        Command::User(cmd) => user(config, cmd).await,
+        Command::User(cmd) => crate::cli_user::run(config, cmd).await,
     }
 }
 
@@ -200,79 +160,4 @@ async fn serve(config: Config) -> Result<(), Failure> {
         .map_err(|e| Failure::runtime(format!("server: {e}")))?;
     app.store.close().await;
     Ok(())
-}
-
-async fn user(config: Config, cmd: UserCommand) -> Result<(), Failure> {
-    match cmd {
-        UserCommand::Add {
-            name,
-            grants,
-            admin,
-        } => {
-            rules::source_identity("NAME", &name).map_err(|e| {
-                Failure::input(
-                    e.to_string(),
-                    Some("the name becomes the session name and SourceIdentity in AWS"),
-                )
-            })?;
-            check_grants(&config, &grants)?;
-            let store = open(&config).await?;
-            let (secret, record) = token::mint();
-            let user = User {
-                name: name.clone(),
-                admin,
-                roles: grants,
-                created_at: OffsetDateTime::now_utc().unix_timestamp(),
-                revoked_at: None,
-            };
-            store
-                .add_user(&user, &record)
-                .await
-                .map_err(store_failure)?;
-            eprintln!("added user {name}; their token is shown once, below: hand it over now");
-            println!("{}", secret.expose_secret());
-            Ok(())
-        }
-        UserCommand::Grant { name, grants } => {
-            check_grants(&config, &grants)?;
-            let store = open(&config).await?;
-            store.grant(&name, &grants).await.map_err(store_failure)?;
-            eprintln!("granted {} to {name}", grants.join(", "));
-            Ok(())
-        }
-        UserCommand::Revoke { name } => {
-            let store = open(&config).await?;
-            if store.user(&name).await.map_err(store_failure)?.is_none() {
-                return Err(store_failure(StoreError::NoUser(name)));
-            }
-            let (_, iam) = aws(&config).await?;
-            let roles = crate::revoke::user(&config, &store, &iam, &name)
-                .await
-                .map_err(|e| Failure::runtime(e.to_string()))?;
-            eprintln!(
-                "revoked {name}: no new credentials; sessions issued before now are denied on: {}",
-                listed(&roles)
-            );
-            Ok(())
-        }
-        UserCommand::List => {
-            let store = open(&config).await?;
-            println!("{:<24} {:<6} {:<12} ROLES", "NAME", "ADMIN", "STATUS");
-            for u in store.users().await.map_err(store_failure)? {
-                let status = if u.revoked_at.is_some() {
-                    "revoked"
-                } else {
-                    "active"
-                };
-                println!(
-                    "{:<24} {:<6} {:<12} {}",
-                    u.name,
-                    if u.admin { "yes" } else { "no" },
-                    status,
-                    u.roles.join(",")
-                );
-            }
-            Ok(())
-        }
-    }
 }

@@ -25,6 +25,7 @@ struct RawConfig {
     federation_endpoint: Option<String>,
     rate_limit_per_minute: Option<u32>,
     max_body_bytes: Option<usize>,
+    max_admin_body_bytes: Option<usize>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
     oidc: Option<RawOidc>,
@@ -95,6 +96,8 @@ pub struct Config {
     pub federation_endpoint: Option<String>,
     pub rate_limit_per_minute: u32,
     pub max_body_bytes: usize,
+    /// The limit on the admin routes' bodies (a bulk enrolment of 1,000 learners).
+    pub max_admin_body_bytes: usize,
     pub tls: Option<(PathBuf, PathBuf)>,
     pub oidc: Option<OidcConfig>,
     pub roles: BTreeMap<String, Role>,
@@ -241,8 +244,14 @@ impl Config {
             .into());
         }
         let max_body_bytes = raw.max_body_bytes.unwrap_or(16 * 1024);
-        if max_body_bytes == 0 {
-            return Err(Invalid::new("max_body_bytes", "must be at least 1").into());
+        let max_admin_body_bytes = raw.max_admin_body_bytes.unwrap_or(1024 * 1024);
+        for (key, value) in [
+            ("max_body_bytes", max_body_bytes),
+            ("max_admin_body_bytes", max_admin_body_bytes),
+        ] {
+            if value == 0 {
+                return Err(Invalid::new(key, "must be at least 1").into());
+            }
         }
         Ok(Config {
             listen,
@@ -252,6 +261,7 @@ impl Config {
             federation_endpoint,
             rate_limit_per_minute: rate,
             max_body_bytes,
+            max_admin_body_bytes,
             tls,
             oidc,
             roles,

@@ -13,13 +13,27 @@ use tempcreds_store::StoreError;
 #[derive(Debug)]
 pub enum ApiError {
     Unauthorized,
+    /// The token was right but has expired (401 saying so, and when).
+    TokenExpired(String),
+    /// The request is well-formed but its content breaks a rule (422, naming the field).
+    Unprocessable(String),
+    /// The target's state forbids it: exists already, revoked, changed meanwhile (409).
+    Conflict(String),
     Forbidden(String),
     NotFound(String),
     BadRequest(String),
     TooLarge,
-    MethodNotAllowed { used: String, allowed: String },
-    RateLimited { retry_after: u64 },
-    Unavailable { message: String, retry_after: u64 },
+    MethodNotAllowed {
+        used: String,
+        allowed: String,
+    },
+    RateLimited {
+        retry_after: u64,
+    },
+    Unavailable {
+        message: String,
+        retry_after: u64,
+    },
     Upstream(String),
 }
 
@@ -70,10 +84,18 @@ pub fn query_name(field: &Field) -> String {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        tracing::error!(error = %e, "store");
-        ApiError::Unavailable {
-            message: "the broker's database is unavailable".to_owned(),
-            retry_after: 2,
+        match e {
+            StoreError::NoUser(n) => ApiError::NotFound(format!("no user {n}")),
+            e @ (StoreError::UserExists(_) | StoreError::Revoked(_) | StoreError::Changed(_)) => {
+                ApiError::Conflict(e.to_string())
+            }
+            e => {
+                tracing::error!(error = %e, "store");
+                ApiError::Unavailable {
+                    message: "the broker's database is unavailable".to_owned(),
+                    retry_after: 2,
+                }
+            }
         }
     }
 }
@@ -86,6 +108,9 @@ impl IntoResponse for ApiError {
                 "a valid broker token is required (Authorization: Bearer TOKEN)".to_owned(),
                 None,
             ),
+            ApiError::TokenExpired(m) => (StatusCode::UNAUTHORIZED, m, None),
+            ApiError::Unprocessable(m) => (StatusCode::UNPROCESSABLE_ENTITY, m, None),
+            ApiError::Conflict(m) => (StatusCode::CONFLICT, m, None),
             ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, m, None),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m, None),
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m, None),

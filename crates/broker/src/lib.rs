@@ -1,14 +1,18 @@
 //! tempcreds-broker as a library: the multi-user service that vends per-learner temporary
 //! credentials and console links (`serve`), and the operator's commands on its users
 //! (`user add|grant|revoke|list`). Its state is generic over the store and STS seams, so the
-//! service runs in-process in tests; `main.rs` is the thin binary. Exit codes as the CLI's:
+//! service runs in-process in tests; `main.rs` is the thin binary. A learning platform
+//! drives the same users through the admin API (`admin`). Exit codes as the CLI's:
 //! 2 for input found wrong locally, 1 for AWS, database and network failures.
 
+pub mod admin;
 pub mod api;
 pub mod app;
 pub mod auth;
 pub mod cli;
+pub mod cli_user;
 pub mod config;
+pub mod entry;
 pub mod error;
 pub mod guard;
 pub mod limit;
@@ -18,6 +22,7 @@ pub mod revoke;
 pub mod tls;
 pub mod token;
 pub mod vend;
+pub mod window;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;

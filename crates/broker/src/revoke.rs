@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 use tempcreds_core::Error;
 use tempcreds_core::provision::iam::SdkIam;
-use tempcreds_store::{Store, StoreError};
+use tempcreds_store::{Change, Store, StoreError};
 use time::OffsetDateTime;
 
 use crate::config::Config;
@@ -44,14 +44,17 @@ pub async fn user(
     store: &impl Store,
     iam: &SdkIam,
     name: &str,
+    change: &Change,
 ) -> Result<Vec<String>, RevokeError> {
     let user = store
         .user(name)
         .await?
         .ok_or_else(|| StoreError::NoUser(name.to_owned()))?;
-    let now = OffsetDateTime::now_utc();
-    store.revoke(name, now.unix_timestamp()).await?;
-    on_roles(config, iam, name, &user.roles, now)
+    let now = OffsetDateTime::from_unix_timestamp(change.at)
+        .unwrap_or_else(|_| OffsetDateTime::now_utc());
+    store.revoke(name, change).await?;
+    let roles: Vec<String> = user.roles().map(str::to_owned).collect();
+    on_roles(config, iam, name, &roles, now)
         .await
         .map_err(|source| RevokeError::Aws {
             user: name.to_owned(),

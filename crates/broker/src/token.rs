@@ -22,13 +22,19 @@ fn digest(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-/// A new token, and what to store of it.
+/// A new token that does not expire, and what to store of it.
 pub fn mint() -> (SecretString, TokenRecord) {
+    mint_expiring(None)
+}
+
+/// A new token refused after `expires_at` (unix seconds), and what to store of it.
+pub fn mint_expiring(expires_at: Option<i64>) -> (SecretString, TokenRecord) {
     let id = random_hex(6);
     let secret = random_hex(16);
     let record = TokenRecord {
         id: id.clone(),
         hash_hex: digest(&secret),
+        expires_at,
     };
     (SecretString::from(format!("{PREFIX}{id}_{secret}")), record)
 }

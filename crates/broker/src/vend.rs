@@ -3,7 +3,8 @@
 //! user's name (so CloudTrail and the revocation policy can tell learners apart), the user
 //! is a session tag, and the role's session policy has `${user}` filled in. The audit row
 //! is committed before the credentials are returned: no credential leaves the broker
-//! unrecorded.
+//! unrecorded. A grant's course window bounds it: no vend outside it, and no session that
+//! outlives it.
 
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -23,6 +24,7 @@ use time::OffsetDateTime;
 use crate::app::App;
 use crate::config::{Role, USER_TAG};
 use crate::error::ApiError;
+use crate::window;
 
 /// What a vend is for, as recorded in the audit log.
 #[derive(Debug, Clone, Copy)]
@@ -42,30 +44,49 @@ impl Kind {
     }
 }
 
-/// The catalogue role, if the user may use it: 404 for a role that does not exist, 403 for
-/// one that exists but was not granted.
+/// A catalogue role the user holds a grant of, usable now.
+#[derive(Debug)]
+pub struct Granted<'a> {
+    pub role: &'a Role,
+    /// The longest session the grant's window leaves (None: no end).
+    pub seconds_left: Option<u32>,
+}
+
+/// The catalogue role, if the user may use it now: 404 for a role that does not exist, 403
+/// for one that was not granted, or whose window is closed (naming the crossed bound) or
+/// closes in under STS's 15-minute minimum.
 pub fn granted<'a, S, T>(
     app: &'a App<S, T>,
     user: &User,
     role: &str,
-) -> Result<&'a Role, ApiError> {
+) -> Result<Granted<'a>, ApiError> {
     let r = app
         .config
         .roles
         .get(role)
         .ok_or_else(|| ApiError::NotFound(format!("no role {role} in the catalogue")))?;
-    if !user.may_use(role) {
-        return Err(ApiError::Forbidden(format!(
-            "user {} has no grant for role {role}",
-            user.name
-        )));
+    let grant = user.grant(role).ok_or_else(|| {
+        ApiError::Forbidden(format!("user {} has no grant for role {role}", user.name))
+    })?;
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    if let Some(why) = window::refusal(grant, now) {
+        return Err(ApiError::Forbidden(format!("{why}; user {}", user.name)));
     }
-    Ok(r)
+    Ok(Granted {
+        role: r,
+        seconds_left: window::seconds_left(grant, now),
+    })
 }
 
 /// The session length: what was asked (900 s up to the role's maximum), else the maximum;
-/// at most one hour when the broker's own credentials are temporary (role chaining).
-fn duration<S, T: Sts>(app: &App<S, T>, role: &Role, asked: Option<&str>) -> Result<u32, ApiError> {
+/// at most one hour when the broker's own credentials are temporary (role chaining); and
+/// never past the end of the grant's window.
+fn duration<S, T: Sts>(
+    app: &App<S, T>,
+    granted: &Granted<'_>,
+    asked: Option<&str>,
+) -> Result<u32, ApiError> {
+    let role = granted.role;
     let chained = app.sts.caller_is_temporary();
     let max = if chained {
         role.max_duration.min(rules::CHAINED_MAX_SECONDS)
@@ -74,11 +95,16 @@ fn duration<S, T: Sts>(app: &App<S, T>, role: &Role, asked: Option<&str>) -> Res
     };
     // The config holds max_duration to 900..=43200, and chaining lowers it to 3600 at most,
     // so 900..=max is never empty.
-    match asked {
-        None => Ok(max),
-        Some(text) => rules::bounded_duration(Field::Duration, text, 900, max)
-            .map_err(|e| CoreError::from(e).into()),
-    }
+    let seconds = match asked {
+        None => max,
+        Some(text) => {
+            rules::bounded_duration(Field::Duration, text, 900, max).map_err(CoreError::from)?
+        }
+    };
+    // `granted` refused a window with under 900 s left, so this stays within STS's bounds.
+    Ok(granted
+        .seconds_left
+        .map_or(seconds, |left| seconds.min(left)))
 }
 
 /// AssumeRole for `user` on `role` (as `granted` returned it), recorded before returning.
@@ -132,13 +158,14 @@ async fn issue<T: Sts + Send + Sync>(
 pub async fn vend<S: Store, T: Sts + Send + Sync>(
     app: &App<S, T>,
     user: &User,
-    role: &Role,
+    granted: &Granted<'_>,
     asked: Option<&str>,
     kind: Kind,
     client: SocketAddr,
 ) -> Result<Issued, ApiError> {
+    let role = granted.role;
     let role_name = role.name.as_str();
-    let seconds = duration(app, role, asked)?;
+    let seconds = duration(app, granted, asked)?;
     let chain = chain(user, role, seconds);
     let started = Instant::now();
     let result = issue(&app.sts, &chain, &app.config.region).await;

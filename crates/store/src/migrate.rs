@@ -14,9 +14,11 @@ use crate::{Result, StoreError};
 const LOCK_KEY: i64 = 0x7465_6d70_6372_6473;
 
 /// Append only: a released migration is never edited.
-const MIGRATIONS: &[(i64, &[&str])] = &[(
-    1,
-    &[
+/// `{SERIAL}` is the one word the two databases spell differently: an auto-numbered key.
+const MIGRATIONS: &[(i64, &[&str])] = &[
+    (
+        1,
+        &[
         "CREATE TABLE users (
             name TEXT PRIMARY KEY,
             admin BIGINT NOT NULL,
@@ -45,8 +47,40 @@ const MIGRATIONS: &[(i64, &[&str])] = &[(
             issued_at BIGINT NOT NULL
         )",
         "CREATE INDEX sessions_by_user ON sessions (user_name, issued_at)",
-    ],
-)];
+        ],
+    ),
+    (
+        2,
+        &[
+            // Course windows and expiring tokens.
+            "ALTER TABLE grants ADD COLUMN not_before BIGINT",
+            "ALTER TABLE grants ADD COLUMN not_after BIGINT",
+            "ALTER TABLE tokens ADD COLUMN expires_at BIGINT",
+            // One log of vends and changes. `id` orders it: every insert takes one lock
+            // (`audit::append`), so ids become visible in order and a page that ends at an
+            // id never misses a row committed later with a smaller one.
+            "CREATE TABLE audit (
+                id {SERIAL},
+                at BIGINT NOT NULL,
+                actor TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                user_name TEXT NOT NULL,
+                role TEXT,
+                session_name TEXT,
+                access_key_id TEXT,
+                expires_at BIGINT,
+                client_addr TEXT NOT NULL,
+                detail TEXT
+            )",
+            "CREATE INDEX audit_by_user ON audit (user_name, id)",
+            "CREATE INDEX audit_by_at ON audit (at)",
+            "INSERT INTO audit (at, actor, kind, user_name, role, session_name, access_key_id, expires_at, client_addr)
+             SELECT issued_at, user_name, kind, user_name, role, session_name, access_key_id, expires_at, client_addr
+             FROM sessions ORDER BY issued_at, access_key_id",
+            "DROP TABLE sessions",
+        ],
+    ),
+];
 
 async fn applied(conn: &mut AnyConnection) -> Result<Vec<i64>> {
     let rows = sqlx::query("SELECT version FROM tempcreds_migrations")
@@ -65,7 +99,7 @@ pub(crate) async fn run(pool: &AnyPool, backend: Backend, now: i64) -> Result<()
             .execute(&mut *conn)
             .await?;
     }
-    let outcome = run_locked(&mut conn, now).await;
+    let outcome = run_locked(&mut conn, backend, now).await;
     if backend == Backend::Postgres {
         sqlx::query("SELECT pg_advisory_unlock($1)")
             .bind(LOCK_KEY)
@@ -75,7 +109,11 @@ pub(crate) async fn run(pool: &AnyPool, backend: Backend, now: i64) -> Result<()
     outcome
 }
 
-async fn run_locked(conn: &mut AnyConnection, now: i64) -> Result<()> {
+async fn run_locked(conn: &mut AnyConnection, backend: Backend, now: i64) -> Result<()> {
+    let serial = match backend {
+        Backend::Sqlite => "INTEGER PRIMARY KEY AUTOINCREMENT",
+        Backend::Postgres => "BIGSERIAL PRIMARY KEY",
+    };
     sqlx::query(
         "CREATE TABLE IF NOT EXISTS tempcreds_migrations (
             version BIGINT PRIMARY KEY,
@@ -98,7 +136,9 @@ async fn run_locked(conn: &mut AnyConnection, now: i64) -> Result<()> {
                 .execute(&mut *tx)
                 .await?;
             for sql in *statements {
-                sqlx::query(sql).execute(&mut *tx).await?;
+                sqlx::query(&sql.replace("{SERIAL}", serial))
+                    .execute(&mut *tx)
+                    .await?;
             }
             tx.commit().await?;
             Ok(())

@@ -1,14 +1,9 @@
-//! The broker's service in-process, on a fake STS and an SQLite store in a temporary
-//! directory (no emulator: the hermetic tier): every body over the limit is 413 before any
-//! handler, a wrong method is 405 in JSON, a bad query parameter is named as the client
-//! sends it (never as a CLI flag), and a vend goes through the one engine as the learner.
-
-// A failed unwrap in a test is a failed test with its location: what we want here.
-#![allow(clippy::unwrap_used)]
+//! The service under test: the broker's router on 127.0.0.1:0 in its own runtime, over a
+//! fake STS that answers every AssumeRole and keeps what it was asked, with two users made
+//! through the store — alice (a learner, role lab) and root (an administrator).
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use secrecy::{ExposeSecret, SecretString};
@@ -21,14 +16,16 @@ use tempcreds_broker::{api, token};
 use tempcreds_core::provision::iam::SdkIam;
 use tempcreds_core::sts::{AssumeRoleInput, AssumedRole, FederationInput, Mfa, SdkSts, Sts};
 use tempcreds_core::{Credentials, Error, Origin};
-use tempcreds_store::{SqlStore, Store, User};
+use tempcreds_store::{Change, Grant, SqlStore, Store, User};
 use time::OffsetDateTime;
+
+pub const CONFIG: &str = "listen = \"127.0.0.1:0\"\nmax_body_bytes = 1024\nmax_admin_body_bytes = 4096\n[roles.lab]\narn = \"arn:aws:iam::123456789012:role/Lab\"\nmax_duration = \"2h\"\ntags = { course = \"aws101\" }\n[roles.prod]\narn = \"arn:aws:iam::123456789012:role/Prod\"\n";
 
 /// STS that answers every AssumeRole and keeps what it was asked.
 #[derive(Debug)]
-struct FakeSts {
+pub struct FakeSts {
     caller: Credentials,
-    asked: Mutex<Vec<AssumeRoleInput>>,
+    pub asked: Mutex<Vec<AssumeRoleInput>>,
 }
 
 fn creds(id: &str, token: bool) -> Credentials {
@@ -69,21 +66,21 @@ impl Sts for FakeSts {
     }
 }
 
-struct Service {
-    addr: SocketAddr,
-    token: String,
-    sts: Arc<FakeSts>,
+pub struct Service {
+    pub addr: SocketAddr,
+    pub url: String,
+    /// alice's token (a learner with role lab).
+    pub token: String,
+    /// root's token (an administrator).
+    pub root: String,
+    pub sts: Arc<FakeSts>,
     _dir: tempfile::TempDir,
     _rt: tokio::runtime::Runtime,
 }
 
-fn start() -> Service {
+pub fn start() -> Service {
     let dir = tempfile::tempdir().unwrap();
-    let config = Config::parse(
-        "listen = \"127.0.0.1:0\"\nmax_body_bytes = 1024\n[roles.lab]\narn = \"arn:aws:iam::123456789012:role/Lab\"\ntags = { course = \"aws101\" }\n",
-        dir.path(),
-    )
-    .unwrap();
+    let config = Config::parse(CONFIG, dir.path()).unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -93,17 +90,10 @@ fn start() -> Service {
         caller: creds("AKIABROKER", false),
         asked: Mutex::new(Vec::new()),
     });
-    let (addr, token) = rt.block_on(async {
+    let (addr, token, root) = rt.block_on(async {
         let store = SqlStore::open(&config.database).await.unwrap();
-        let (secret, record) = token::mint();
-        let alice = User {
-            name: "alice".into(),
-            admin: false,
-            roles: vec!["lab".into()],
-            created_at: 0,
-            revoked_at: None,
-        };
-        store.add_user(&alice, &record).await.unwrap();
+        let alice = add(&store, "alice", false, &["lab"]).await;
+        let root = add(&store, "root", true, &[]).await;
         // IAM is only for revocations, which this test does not make.
         let offline = SdkSts::with_credentials("us-east-1", &creds("AKIAIAM", false))
             .await
@@ -122,19 +112,42 @@ fn start() -> Service {
         let addr = listener.local_addr().unwrap();
         let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, service).await });
-        (addr, secret.expose_secret().to_owned())
+        (addr, alice, root)
     });
     Service {
         addr,
+        url: format!("http://{addr}"),
         token,
+        root,
         sts,
         _dir: dir,
         _rt: rt,
     }
 }
 
+/// Adds a user through the store; returns their token.
+async fn add(store: &SqlStore, name: &str, admin: bool, roles: &[&str]) -> String {
+    let (secret, record) = token::mint();
+    let user = User {
+        name: name.into(),
+        admin,
+        grants: roles.iter().map(|r| Grant::open(*r)).collect(),
+        created_at: 0,
+        revoked_at: None,
+        token_expires_at: None,
+    };
+    let change = Change {
+        actor: "test".into(),
+        at: 0,
+        client_addr: "local".into(),
+        detail: "{}".into(),
+    };
+    store.add_user(&user, &record, &change).await.unwrap();
+    secret.expose_secret().to_owned()
+}
+
 /// One raw HTTP/1.1 request: (status, body). `chunked` sends the body without a length.
-fn request(s: &Service, method: &str, path: &str, body: &[u8], chunked: bool) -> (u16, String) {
+pub fn request(s: &Service, method: &str, path: &str, body: &[u8], chunked: bool) -> (u16, String) {
     let mut c = TcpStream::connect(s.addr).unwrap();
     let length = if chunked {
         "Transfer-Encoding: chunked".to_owned()
@@ -164,83 +177,9 @@ fn request(s: &Service, method: &str, path: &str, body: &[u8], chunked: bool) ->
     tempcreds_testkit::status_and_body(&raw)
 }
 
-fn error_of(body: &str) -> String {
+pub fn error_of(body: &str) -> String {
     let start = body.find('{').unwrap_or(0);
     let end = body.rfind('}').map_or(body.len(), |i| i + 1);
     let v: Value = serde_json::from_str(&body[start..end]).unwrap_or(Value::Null);
     v["error"].as_str().unwrap_or_default().to_owned()
-}
-
-#[test]
-fn bodies_over_the_limit_are_refused_before_any_handler_on_every_route() {
-    let s = start();
-    let big = vec![b'x'; 2048];
-    for path in [
-        "/v1/credentials/lab",
-        "/v1/login",
-        "/v1/logout",
-        "/v1/admin/users/bob/revoke",
-    ] {
-        for chunked in [false, true] {
-            let (status, body) = request(&s, "POST", path, &big, chunked);
-            assert_eq!(status, 413, "{path} chunked={chunked}: {body}");
-        }
-    }
-    assert!(s.sts.asked.lock().unwrap().is_empty(), "nothing vended");
-    let (status, _) = request(&s, "POST", "/v1/credentials/lab", b"", false);
-    assert_eq!(status, 200);
-}
-
-#[test]
-fn a_wrong_method_is_405_naming_the_one_to_use() {
-    let s = start();
-    let (status, body) = request(&s, "GET", "/v1/credentials/lab", b"", false);
-    assert_eq!(status, 405, "{body}");
-    assert_eq!(error_of(&body), "GET is not allowed here: use POST");
-    let (status, body) = request(&s, "POST", "/v1/me", b"", false);
-    assert_eq!(status, 405);
-    assert!(error_of(&body).contains("use GET"), "{body}");
-}
-
-#[test]
-fn a_vend_is_the_learner_through_the_engine_and_errors_name_query_parameters() {
-    let s = start();
-    let (status, body) = request(&s, "POST", "/v1/credentials/lab?duration=5m", b"", false);
-    assert_eq!(status, 400);
-    let e = error_of(&body);
-    assert!(e.starts_with("?duration=: "), "{e}");
-    assert!(!e.contains("--"), "no CLI flag reaches an HTTP client: {e}");
-    let (status, body) = request(&s, "GET", "/v1/console/lab?service=s3/../x", b"", false);
-    assert_eq!(status, 400);
-    assert!(error_of(&body).starts_with("?service=: "), "{body}");
-    assert!(s.sts.asked.lock().unwrap().is_empty());
-
-    let (status, body) = request(&s, "POST", "/v1/credentials/lab?duration=30m", b"", false);
-    assert_eq!(status, 200, "{body}");
-    assert!(body.contains("assumed-role/Lab/alice"), "{body}");
-    let asked = s.sts.asked.lock().unwrap();
-    let input = &asked[0];
-    assert_eq!(input.session_name, "alice");
-    assert_eq!(input.source_identity.as_deref(), Some("alice"));
-    assert_eq!(input.duration_seconds, Some(1800));
-    let tags: Vec<(&str, &str)> = input
-        .tags
-        .iter()
-        .map(|t| (t.key.as_str(), t.value.as_str()))
-        .collect();
-    assert_eq!(tags, [("course", "aws101"), ("user", "alice")]);
-    drop(asked);
-    let (status, body) = request(&s, "GET", "/v1/sessions", b"", false);
-    assert_eq!(status, 200);
-    assert!(body.contains("ASIAVENDED"), "the audit row: {body}");
-}
-
-#[test]
-fn a_config_with_a_port_that_cannot_exist_creates_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("broker.toml");
-    std::fs::write(&path, "listen = \"127.0.0.1:99999\"\n").unwrap();
-    let e = Config::load(&path).unwrap_err().to_string();
-    assert!(e.contains("listen: must be HOST:PORT"), "{e}");
-    assert!(!Path::new(&dir.path().join("broker.db")).exists());
 }
