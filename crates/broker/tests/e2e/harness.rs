@@ -177,6 +177,46 @@ impl Broker {
         req.send().expect("POST")
     }
 
+    /// `METHOD PATH` with a JSON body (or none) and a token (or none): status and JSON.
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut req = Self::client().request(method, format!("{}{path}", self.url));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let resp = req.send().expect("request");
+        let status = resp.status().as_u16();
+        (status, resp.json().unwrap_or(serde_json::Value::Null))
+    }
+
+    /// Every row of the audit log with these filters (`&`-joined), followed page by page.
+    pub fn audit(&self, token: &str, filters: &str, limit: u32) -> Vec<serde_json::Value> {
+        let mut rows = Vec::new();
+        let mut next: Option<String> = None;
+        loop {
+            let mut path = format!("/v1/admin/audit?limit={limit}&{filters}");
+            if let Some(t) = &next {
+                path.push_str(&format!("&page_token={t}"));
+            }
+            let (status, page) = self.call("GET", &path, Some(token), None);
+            assert_eq!(status, 200, "{page}");
+            rows.extend(page["items"].as_array().expect("items").iter().cloned());
+            match page["next_page_token"].as_str() {
+                Some(t) => next = Some(t.to_owned()),
+                None => return rows,
+            }
+        }
+    }
+
     /// Sends SIGTERM and waits for the exit status.
     pub fn stop(&mut self) -> Option<std::process::ExitStatus> {
         let mut child = self.child.take()?;

@@ -5,7 +5,9 @@
 // A failed unwrap in a test is a failed test with its location: what we want here.
 #![allow(clippy::unwrap_used)]
 
+mod admin;
 mod authz;
+mod course;
 mod fuzz;
 mod harness;
 mod oidc;
