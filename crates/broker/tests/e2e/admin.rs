@@ -318,3 +318,46 @@ fn bad_input_to_the_new_commands_is_exit_2_and_writes_nothing() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn the_example_script_enrols_a_class_through_the_api() {
+    let console = Console::start();
+    let b = Broker::start(&console, CONFIG);
+    let root = b.add_user("root", &[], true);
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let run = |extra: &[&str]| {
+        std::process::Command::new(tempcreds_testkit::venv().join("bin/python"))
+            .arg(examples.join("enrol_class.py"))
+            .arg(&b.url)
+            .arg(examples.join("learners.csv"))
+            .args(extra)
+            .env("TEMPCREDS_BROKER_TOKEN", &root)
+            .output()
+            .unwrap()
+    };
+    let dry = run(&["--dry-run"]);
+    assert!(dry.status.success(), "{}", text(&dry.stderr));
+    assert_eq!(
+        b.call("GET", "/v1/admin/users/ada.lovelace", Some(&root), None)
+            .0,
+        404
+    );
+    let out = run(&[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines: Vec<String> = text(&out.stdout).lines().map(str::to_owned).collect();
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert!(
+        lines[1].starts_with("ada.lovelace,created,tcb_"),
+        "{lines:?}"
+    );
+    let token = lines[2].split(',').nth(2).unwrap();
+    let (_, me) = b.call("GET", "/v1/me", Some(token), None);
+    assert_eq!(me["roles"][0]["not_before"], "2027-01-11T09:00:00Z", "{me}");
+    assert_eq!(me["roles"][0]["not_after"], "2027-07-01T00:00:00Z", "{me}");
+    let again = run(&[]);
+    assert!(
+        text(&again.stdout).contains("grace.hopper,unchanged"),
+        "{}",
+        text(&again.stdout)
+    );
+}
