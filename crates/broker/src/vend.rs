@@ -70,7 +70,7 @@ pub fn granted<'a, S, T>(
     })?;
     let now = OffsetDateTime::now_utc().unix_timestamp();
     if let Some(why) = window::refusal(grant, now) {
-        return Err(ApiError::Forbidden(format!("{why}; user {}", user.name)));
+        return Err(ApiError::Forbidden(why));
     }
     Ok(Granted {
         role: r,

@@ -38,6 +38,7 @@ try:
     seen["who"] = driver.find_element(By.ID, "who").text
     rows = driver.find_elements(By.CSS_SELECTOR, "#role-rows tr")
     seen["roles"] = [r.find_element(By.TAG_NAME, "td").text for r in rows]
+    seen["windows"] = [r.find_elements(By.TAG_NAME, "td")[3].text for r in rows]
     buttons = driver.find_elements(By.LINK_TEXT, "Open console")
     seen["console_buttons"] = [b.get_attribute("href") for b in buttons if b.is_displayed()]
     rows[0].find_element(By.XPATH, ".//button[text()='Get keys']").click()

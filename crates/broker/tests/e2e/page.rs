@@ -1,5 +1,5 @@
 //! The web page in headless Chromium: sign in with the token, the roles with their "Open
-//! console" buttons, keys with an expiry countdown and export snippets for bash, fish and
+//! console" buttons and windows, keys with an expiry countdown and export snippets for bash, fish and
 //! PowerShell, and a screenshot of it (checked to be a real, non-blank PNG).
 
 use std::path::Path;
@@ -15,6 +15,21 @@ fn the_page_signs_in_and_shows_keys_and_console_buttons() {
     let console = Console::start();
     let b = Broker::start(&console, CONFIG);
     let alice = b.add_user("alice", &["lab", "prod"], false);
+    // prod only until a course's end: the page shows each role's window.
+    let out = b.run(&[
+        "user",
+        "grant",
+        "alice",
+        "--grant",
+        "prod",
+        "--until",
+        "2030-06-30",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let shot = b.dir.path().join("page.png");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/page.py");
     let out = Command::new(venv().join("bin/python"))
@@ -37,6 +52,15 @@ fn the_page_signs_in_and_shows_keys_and_console_buttons() {
     let page = b.get("/", None).text().unwrap();
     assert!(page.contains(">Your broker token<"), "{page}");
     assert_eq!(seen["roles"], serde_json::json!(["lab", "prod"]));
+    assert_eq!(seen["windows"][0], "always");
+    assert!(
+        seen["windows"][1].as_str().unwrap().starts_with("until "),
+        "{seen}"
+    );
+    assert!(
+        seen["windows"][1].as_str().unwrap().contains("2030"),
+        "{seen}"
+    );
     assert_eq!(
         seen["console_buttons"],
         serde_json::json!([
