@@ -136,12 +136,13 @@ fn grants(config: &Config, roles: &[String], w: &Window) -> Result<Vec<Grant>, F
     .map_err(input)
 }
 
-fn change(detail: serde_json::Value) -> Change {
+/// A change by the command line, described by `detail` (JSON text).
+fn change(detail: String) -> Change {
     Change {
         actor: ACTOR.to_owned(),
         at: admin::now(),
         client_addr: "local".to_owned(),
-        detail: detail.to_string(),
+        detail,
     }
 }
 
@@ -155,74 +156,24 @@ pub async fn run(config: Config, cmd: UserCommand) -> Result<(), Failure> {
             admin,
             token_ttl,
         } => {
-            entry::name("NAME", &name).map_err(|b| {
-                Failure::input(
-                    b.to_string(),
-                    Some("the name becomes the session name and SourceIdentity in AWS"),
-                )
-            })?;
-            let grants = grants(&config, &roles, &window)?;
             let expires = expiry(token_ttl.as_deref(), now)?;
-            let user = User {
-                name: name.clone(),
+            add(
+                &config,
+                &name,
+                &grants(&config, &roles, &window)?,
                 admin,
-                grants,
-                created_at: now,
-                revoked_at: None,
-                token_expires_at: expires,
-            };
-            let checked = entry::checked(user, expires);
-            let e = &checked.enrolment;
-            let detail = serde_json::from_str(&e.detail).unwrap_or_default();
-            let store = open(&config).await?;
-            store
-                .add_user(&e.user, &e.token, &change(detail))
-                .await
-                .map_err(store_failure)?;
-            eprintln!("added user {name}; their token is shown once, below: hand it over now");
-            println!("{}", checked.secret.expose_secret());
-            Ok(())
+                expires,
+                now,
+            )
+            .await
         }
         UserCommand::Grant {
             name,
             grants: roles,
             window,
-        } => {
-            let grants = grants(&config, &roles, &window)?;
-            let detail =
-                json!({ "grants": grants.iter().map(entry::grant_json).collect::<Vec<_>>() });
-            let store = open(&config).await?;
-            let outcome = store
-                .grant(&name, &grants, &change(detail))
-                .await
-                .map_err(store_failure)?;
-            let what = if outcome == Outcome::Unchanged {
-                "already had"
-            } else {
-                "granted"
-            };
-            eprintln!("{name} {what}: {}", described(&grants));
-            Ok(())
-        }
+        } => grant(&config, &name, &grants(&config, &roles, &window)?).await,
         UserCommand::Token { name, token_ttl } => {
-            let asked = expiry(token_ttl.as_deref(), now)?;
-            let store = open(&config).await?;
-            let user = existing(&store, &name).await?;
-            let expires = admin::rotated_expiry(asked, user.token_expires_at, now);
-            let (secret, record) = crate::token::mint_expiring(expires);
-            let detail = json!({ "token_expires_at": expires.map(window::show) });
-            store
-                .rotate_token(&name, &record, &change(detail))
-                .await
-                .map_err(store_failure)?;
-            let until = expires.map_or("does not expire".to_owned(), |t| {
-                format!("expires at {}", window::show(t))
-            });
-            eprintln!(
-                "{name} has a new token ({until}); the old one no longer works. It is shown once, below:"
-            );
-            println!("{}", secret.expose_secret());
-            Ok(())
+            rotate(&config, &name, expiry(token_ttl.as_deref(), now)?, now).await
         }
         UserCommand::Revoke { name } => revoke(&config, &name).await,
         UserCommand::List { role } => list(&config, role).await,
@@ -232,6 +183,76 @@ pub async fn run(config: Config, cmd: UserCommand) -> Result<(), Failure> {
             token_ttl,
         } => import(&config, &file, dry_run, token_ttl.as_deref(), now).await,
     }
+}
+
+async fn add(
+    config: &Config,
+    name: &str,
+    grants: &[Grant],
+    admin: bool,
+    expires: Option<i64>,
+    now: i64,
+) -> Result<(), Failure> {
+    entry::name("NAME", name).map_err(|b| {
+        Failure::input(
+            b.to_string(),
+            Some("the name becomes the session name and SourceIdentity in AWS"),
+        )
+    })?;
+    let user = User {
+        name: name.to_owned(),
+        admin,
+        grants: grants.to_vec(),
+        created_at: now,
+        revoked_at: None,
+        token_expires_at: expires,
+    };
+    let checked = entry::checked(user, expires);
+    let e = &checked.enrolment;
+    let store = open(config).await?;
+    store
+        .add_user(&e.user, &e.token, &change(e.detail.clone()))
+        .await
+        .map_err(store_failure)?;
+    eprintln!("added user {name}; their token is shown once, below: hand it over now");
+    println!("{}", checked.secret.expose_secret());
+    Ok(())
+}
+
+async fn grant(config: &Config, name: &str, grants: &[Grant]) -> Result<(), Failure> {
+    let detail = json!({ "grants": grants.iter().map(entry::grant_json).collect::<Vec<_>>() });
+    let store = open(config).await?;
+    let outcome = store
+        .grant(name, grants, &change(detail.to_string()))
+        .await
+        .map_err(store_failure)?;
+    let what = if outcome == Outcome::Unchanged {
+        "already had"
+    } else {
+        "granted"
+    };
+    eprintln!("{name} {what}: {}", described(grants));
+    Ok(())
+}
+
+async fn rotate(config: &Config, name: &str, asked: Option<i64>, now: i64) -> Result<(), Failure> {
+    let store = open(config).await?;
+    let user = existing(&store, name).await?;
+    let expires = admin::rotated_expiry(asked, user.token_expires_at, now);
+    let (secret, record) = crate::token::mint_expiring(expires);
+    let detail = json!({ "token_expires_at": expires.map(window::show) });
+    store
+        .rotate_token(name, &record, &change(detail.to_string()))
+        .await
+        .map_err(store_failure)?;
+    let until = expires.map_or("does not expire".to_owned(), |t| {
+        format!("expires at {}", window::show(t))
+    });
+    eprintln!(
+        "{name} has a new token ({until}); the old one no longer works. It is shown once, below:"
+    );
+    println!("{}", secret.expose_secret());
+    Ok(())
 }
 
 async fn existing(store: &SqlStore, name: &str) -> Result<User, Failure> {
@@ -260,7 +281,7 @@ async fn revoke(config: &Config, name: &str) -> Result<(), Failure> {
     let store = open(config).await?;
     existing(&store, name).await?;
     let (_, iam) = aws(config).await?;
-    let roles = crate::revoke::user(config, &store, &iam, name, &change(json!({})))
+    let roles = crate::revoke::user(config, &store, &iam, name, &change("{}".to_owned()))
         .await
         .map_err(|e| Failure::runtime(e.to_string()))?;
     eprintln!(
@@ -310,7 +331,7 @@ async fn import(
     let entries = enrol::from_csv(config, &text, expires, now)
         .map_err(|e| Failure::input(format!("{}: {e}", file.display()), None))?;
     let store = open(config).await?;
-    let actor = change(json!({ "import": file.display().to_string() }));
+    let actor = change(json!({ "import": file.display().to_string() }).to_string());
     let results = enrol::run(&store, entries, &actor, dry_run)
         .await
         .map_err(store_failure)?;

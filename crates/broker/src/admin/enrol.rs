@@ -155,7 +155,7 @@ pub async fn enrol<S: Store, T: Sts + Send + Sync>(
             (name, checked)
         })
         .collect();
-    let actor = super::change(&admin, addr, &json!({}));
+    let actor = super::change(&admin, addr, "{}".to_owned());
     let results = run(&app.store, entries, &actor, q.dry_run).await?;
     let created = results.iter().filter(|r| r.status == "created").count();
     tracing::info!(by = %admin.name, entries = results.len(), created, dry_run = q.dry_run, "enrolled");

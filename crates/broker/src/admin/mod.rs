@@ -36,13 +36,13 @@ pub fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
-/// A change by this administrator from this address, described by `detail`.
-pub fn change(admin: &User, addr: SocketAddr, detail: &Value) -> Change {
+/// A change by this administrator from this address, described by `detail` (JSON text).
+pub fn change(admin: &User, addr: SocketAddr, detail: String) -> Change {
     Change {
         actor: admin.name.clone(),
         at: now(),
         client_addr: addr.ip().to_string(),
-        detail: detail.to_string(),
+        detail,
     }
 }
 
@@ -109,11 +109,7 @@ pub async fn create<S: Store, T: Sts + Send + Sync>(
     let new = body(got)?;
     let checked = entry::from_api(&app.config, &new, "", now())?;
     let e = &checked.enrolment;
-    let change = change(
-        &admin,
-        addr,
-        &serde_json::from_str(&e.detail).unwrap_or_default(),
-    );
+    let change = change(&admin, addr, e.detail.clone());
     app.store.add_user(&e.user, &e.token, &change).await?;
     tracing::info!(by = %admin.name, user = %e.user.name, "user created");
     let token = json!({ "token": checked.secret.expose_secret() });
@@ -196,7 +192,7 @@ pub async fn put_grants<S: Store, T: Sts + Send + Sync>(
         .and_then(|v| v.to_str().ok())
         .filter(|v| v.trim() != "*");
     let detail = json!({ "grants": grants.iter().map(entry::grant_json).collect::<Vec<_>>() });
-    let change = change(&admin, addr, &detail);
+    let change = change(&admin, addr, detail.to_string());
     let outcome = app
         .store
         .set_grants(&name, &grants, if_tag.map(str::trim), &change)
@@ -248,7 +244,7 @@ pub async fn rotate<S: Store, T: Sts + Send + Sync>(
     let (secret, record) = crate::token::mint_expiring(expires);
     let detail = json!({ "token_expires_at": expires.map(window::show) });
     app.store
-        .rotate_token(&name, &record, &change(&admin, addr, &detail))
+        .rotate_token(&name, &record, &change(&admin, addr, detail.to_string()))
         .await?;
     tracing::info!(by = %admin.name, user = %name, "token rotated");
     let body = json!({
@@ -272,7 +268,7 @@ pub async fn revoke<S: Store, T: Sts + Send + Sync>(
             "an administrator cannot revoke themselves (use `tempcreds-broker user revoke` on the server)".to_owned(),
         ));
     }
-    let change = change(&admin, addr, &json!({}));
+    let change = change(&admin, addr, "{}".to_owned());
     let roles = crate::revoke::user(&app.config, &app.store, &app.iam, &name, &change).await?;
     tracing::info!(by = %admin.name, user = %name, "revoked");
     Ok(Json(json!({ "user": name, "roles": roles })))

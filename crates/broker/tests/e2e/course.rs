@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::harness::{Broker, CONFIG, create_roles};
-use crate::vend::caller_arn;
+use crate::vend::keys_arn;
 use tempcreds_testkit::Console;
 
 const CLASS: usize = 50;
@@ -75,19 +75,7 @@ fn a_course_from_enrolment_to_its_end_is_audited_exactly_once() {
         let r = b.get("/v1/console/lab", Some(token));
         assert_eq!(r.status(), 302, "{}", learner(i));
     }
-    let c = &keys[7];
-    let arn = caller_arn(
-        &b,
-        &[
-            ("AWS_ENDPOINT_URL", &console.url),
-            ("AWS_ACCESS_KEY_ID", c["AccessKeyId"].as_str().unwrap()),
-            (
-                "AWS_SECRET_ACCESS_KEY",
-                c["SecretAccessKey"].as_str().unwrap(),
-            ),
-            ("AWS_SESSION_TOKEN", c["SessionToken"].as_str().unwrap()),
-        ],
-    );
+    let arn = keys_arn(&b, &console.url, &keys[7]);
     assert_eq!(arn, "arn:aws:sts::123456789012:assumed-role/Lab/learner07");
     assert!(
         start.elapsed() < Duration::from_secs(44),

@@ -6,6 +6,20 @@ use serde_json::Value;
 use crate::harness::{Broker, CONFIG, aws};
 use tempcreds_testkit::{Console, http_get};
 
+/// Who the vended keys `c` (credential_process JSON) sign as, by the AWS CLI at `endpoint`.
+pub fn keys_arn(b: &Broker, endpoint: &str, c: &Value) -> String {
+    let field = |k: &str| c[k].as_str().unwrap_or_default().to_owned();
+    caller_arn(
+        b,
+        &[
+            ("AWS_ENDPOINT_URL", endpoint),
+            ("AWS_ACCESS_KEY_ID", &field("AccessKeyId")),
+            ("AWS_SECRET_ACCESS_KEY", &field("SecretAccessKey")),
+            ("AWS_SESSION_TOKEN", &field("SessionToken")),
+        ],
+    )
+}
+
 pub fn caller_arn(b: &Broker, env: &[(&str, &str)]) -> String {
     let out = aws(
         b.dir.path(),
@@ -48,18 +62,7 @@ fn credentials_are_the_learners_own_and_audited_before_they_leave() {
         "asked for 15 minutes, got {left} s"
     );
 
-    let arn = caller_arn(
-        &b,
-        &[
-            ("AWS_ENDPOINT_URL", &console.url),
-            ("AWS_ACCESS_KEY_ID", c["AccessKeyId"].as_str().unwrap()),
-            (
-                "AWS_SECRET_ACCESS_KEY",
-                c["SecretAccessKey"].as_str().unwrap(),
-            ),
-            ("AWS_SESSION_TOKEN", c["SessionToken"].as_str().unwrap()),
-        ],
-    );
+    let arn = keys_arn(&b, &console.url, &c);
     assert_eq!(arn, "arn:aws:sts::123456789012:assumed-role/Lab/alice");
 
     let rows: Value = b.get("/v1/sessions", Some(&alice)).json().unwrap();
