@@ -68,7 +68,7 @@ pub fn granted<'a, S, T>(
     let grant = user.grant(role).ok_or_else(|| {
         ApiError::Forbidden(format!("user {} has no grant for role {role}", user.name))
     })?;
-    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let now = window::now_ceil();
     if let Some(why) = window::refusal(grant, now) {
         return Err(ApiError::Forbidden(why));
     }

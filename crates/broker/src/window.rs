@@ -13,6 +13,12 @@ use time::{Date, OffsetDateTime, Time};
 /// STS's shortest session (AssumeRole `DurationSeconds` ≥ 900).
 pub const MIN_SESSION_SECONDS: i64 = 900;
 
+/// What a session's length leaves unused before `not_after`. STS stamps `Expiration` from
+/// the moment the call reaches it (its clock, plus the request's trip), so a session as long
+/// as the time left here would end a moment after the window; the broker's own `now` is
+/// also taken to the next whole second.
+pub const SLACK_SECONDS: i64 = 5;
+
 /// Which end of a window a time is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Side {
@@ -90,20 +96,27 @@ pub fn refusal(grant: &Grant, now: i64) -> Option<String> {
         ));
     }
     let left = until - now;
-    (left < MIN_SESSION_SECONDS).then(|| {
+    (left - SLACK_SECONDS < MIN_SESSION_SECONDS).then(|| {
         format!(
-            "the grant of role {} ends at {} (not_after), in {left} s: less than the 15-minute minimum of an STS session",
+            "the grant of role {} ends at {} (not_after), in {left} s: too soon for the 15-minute minimum of an STS session",
             grant.role,
             show(until)
         )
     })
 }
 
-/// The longest session the window allows from `now` (None: the window sets no limit).
+/// The longest session the window allows from `now` (None: the window sets no limit): the
+/// time left less `SLACK_SECONDS`, so that the session ends by `not_after`.
 pub fn seconds_left(grant: &Grant, now: i64) -> Option<u32> {
     grant
         .not_after
-        .map(|until| u32::try_from((until - now).max(0)).unwrap_or(u32::MAX))
+        .map(|until| u32::try_from((until - now - SLACK_SECONDS).max(0)).unwrap_or(u32::MAX))
+}
+
+/// Now in unix seconds, rounded up (a window's end is never met early by rounding down).
+pub fn now_ceil() -> i64 {
+    let now = OffsetDateTime::now_utc();
+    now.unix_timestamp() + i64::from(now.nanosecond() > 0)
 }
 
 #[cfg(test)]
@@ -151,11 +164,13 @@ mod tests {
             "{early}"
         );
         assert_eq!(refusal(&g, 1000), None);
-        assert_eq!(seconds_left(&g, 1000), Some(4000));
-        assert_eq!(refusal(&g, 5000 - 900), None);
-        let near = refusal(&g, 5000 - 899).expect("under 15 minutes");
+        assert_eq!(seconds_left(&g, 1000), Some(3995), "less the slack");
+        let last = 5000 - 900 - SLACK_SECONDS;
+        assert_eq!(refusal(&g, last), None);
+        assert_eq!(seconds_left(&g, last), Some(900));
+        let near = refusal(&g, last + 1).expect("under 15 minutes");
         assert!(
-            near.contains("in 899 s") && near.contains("15-minute"),
+            near.contains("in 904 s") && near.contains("15-minute"),
             "{near}"
         );
         let late = refusal(&g, 5000).expect("after");

@@ -158,3 +158,67 @@ async fn run_locked(conn: &mut AnyConnection, backend: Backend, now: i64) -> Res
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{AuditQuery, SqlStore, Store, UserQuery};
+
+    /// A broker's database from before course windows and the audit table: its users,
+    /// grants, tokens and vends come through the upgrade as they were.
+    #[tokio::test]
+    async fn a_first_version_database_keeps_its_users_and_vends() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
+        sqlx::any::install_default_drivers();
+        let pool = AnyPool::connect(&url).await.expect("sqlite");
+        let (_, first) = MIGRATIONS[0];
+        let old: Vec<&str> = first
+            .iter()
+            .copied()
+            .chain([
+                "CREATE TABLE tempcreds_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+                "INSERT INTO tempcreds_migrations VALUES (1, 1)",
+                "INSERT INTO users VALUES ('alice', 0, 10, NULL)",
+                "INSERT INTO grants VALUES ('alice', 'lab')",
+                "INSERT INTO tokens VALUES ('t1', 'alice', 'hash', 10)",
+                "INSERT INTO sessions VALUES ('alice', 'lab', 'credentials', 'alice', 'ASIA1', 4000, '127.0.0.1', 400)",
+                "INSERT INTO sessions VALUES ('alice', 'lab', 'console', 'alice', 'ASIA2', 5000, '127.0.0.1', 500)",
+            ])
+            .collect();
+        for sql in old {
+            sqlx::query(sql).execute(&pool).await.expect(sql);
+        }
+        pool.close().await;
+
+        let store = SqlStore::open(&format!("sqlite:{}", dir.path().join("old.db").display()))
+            .await
+            .expect("upgrade");
+        let (alice, record) = store.token("t1").await.expect("lookup").expect("token");
+        assert_eq!(alice.grants, [crate::Grant::open("lab")]);
+        assert_eq!((record.expires_at, alice.token_expires_at), (None, None));
+        let keys: Vec<String> = store
+            .sessions(Some("alice"))
+            .await
+            .expect("vends")
+            .into_iter()
+            .map(|s| s.access_key_id)
+            .collect();
+        assert_eq!(keys, ["ASIA2", "ASIA1"]);
+        let rows = store.audit(&AuditQuery::default()).await.expect("audit");
+        assert_eq!(
+            rows.iter().map(|r| r.id).collect::<Vec<_>>(),
+            [1, 2],
+            "oldest first"
+        );
+        assert_eq!(rows[0].actor, "alice");
+        assert_eq!(
+            store
+                .users(&UserQuery::default())
+                .await
+                .expect("users")
+                .len(),
+            1
+        );
+    }
+}
