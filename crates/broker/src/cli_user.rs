@@ -117,6 +117,17 @@ fn expiry(ttl: Option<&str>, now: i64) -> Result<Option<i64>, Failure> {
 
 /// `--grant` roles with the command's window, checked against the catalogue.
 fn grants(config: &Config, roles: &[String], w: &Window) -> Result<Vec<Grant>, Failure> {
+    if roles.is_empty() && (w.from.is_some() || w.until.is_some()) {
+        let flag = if w.from.is_some() {
+            "--from"
+        } else {
+            "--until"
+        };
+        return Err(Failure::input(
+            format!("{flag}: a window belongs to the roles given with --grant, and there are none"),
+            None,
+        ));
+    }
     let specs: Vec<GrantSpec> = roles
         .iter()
         .map(|role| GrantSpec {

@@ -276,6 +276,10 @@ fn bad_input_to_the_new_commands_is_exit_2_and_writes_nothing() {
             vec!["user", "grant", "alice", "--grant", "nope"],
             "error: --grant: no role nope",
         ),
+        (
+            vec!["user", "add", "bob", "--until", "2027-01-31"],
+            "error: --until: a window belongs to the roles given with --grant",
+        ),
         (vec!["user", "token", "nobody"], "error: no user nobody"),
         (vec!["user", "import", &headless], "error: "),
         (

@@ -5,6 +5,7 @@
 //! listing every vend and every change exactly once.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -42,7 +43,9 @@ fn error(v: &Value) -> &str {
 #[test]
 fn a_course_from_enrolment_to_its_end_is_audited_exactly_once() {
     let console = Console::start();
-    let b = Broker::start(&console, CONFIG);
+    // The auditor below polls the log faster than a person would.
+    let config = format!("rate_limit_per_minute = 100000\n{CONFIG}");
+    let b = Broker::start(&console, &config);
     create_roles(&b);
     let root = b.add_user("root", &[], true);
     // The window ends 15 minutes and 45 s from now: every vend in the next 40 s works (a
@@ -64,20 +67,27 @@ fn a_course_from_enrolment_to_its_end_is_audited_exactly_once() {
         })
         .collect();
 
-    let mut keys: Vec<Value> = Vec::new();
-    for (i, token) in tokens.iter().enumerate() {
-        let r = b.post("/v1/credentials/lab", Some(token));
-        assert_eq!(r.status(), 200, "{}", learner(i));
-        let c: Value = r.json().unwrap();
-        let expires = OffsetDateTime::parse(c["Expiration"].as_str().unwrap(), &Rfc3339).unwrap();
-        assert!(
-            expires <= end,
-            "a session never outlives the grant: {expires} > {end}"
-        );
-        keys.push(c);
-        let r = b.get("/v1/console/lab", Some(token));
-        assert_eq!(r.status(), 302, "{}", learner(i));
-    }
+    // The vends, while an auditor pages through the log (3 rows a page) as they are written.
+    let done = AtomicBool::new(false);
+    let (keys, paged) = std::thread::scope(|s| {
+        let auditor = s.spawn(|| follow_audit(&b, &root, &done));
+        let keys = vend_all(&b, &tokens, end);
+        done.store(true, Ordering::SeqCst);
+        (keys, auditor.join().unwrap())
+    });
+    let mut sorted = paged.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(
+        paged, sorted,
+        "pages read during the vends: ids in order, none twice"
+    );
+    let all: Vec<i64> = b
+        .audit(&root, "", 1000)
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(paged, all, "and none lost");
     let arn = keys_arn(&b, &console.url, &keys[7]);
     assert_eq!(arn, "arn:aws:sts::123456789012:assumed-role/Lab/learner07");
     assert!(
@@ -114,6 +124,64 @@ fn a_course_from_enrolment_to_its_end_is_audited_exactly_once() {
     );
 
     audit_has_everything_once(&b, &root, &keys);
+}
+
+/// Each learner vends keys (ending by the window's `end`) and opens the console.
+fn vend_all(b: &Broker, tokens: &[String], end: OffsetDateTime) -> Vec<Value> {
+    let mut keys: Vec<Value> = Vec::new();
+    for (i, token) in tokens.iter().enumerate() {
+        let r = b.post("/v1/credentials/lab", Some(token));
+        assert_eq!(r.status(), 200, "{}", learner(i));
+        let c: Value = r.json().unwrap();
+        let expires = OffsetDateTime::parse(c["Expiration"].as_str().unwrap(), &Rfc3339).unwrap();
+        assert!(
+            expires <= end,
+            "a session never outlives the grant: {expires} > {end}"
+        );
+        keys.push(c);
+        let r = b.get("/v1/console/lab", Some(token));
+        assert_eq!(r.status(), 302, "{}", learner(i));
+    }
+    keys
+}
+
+/// Follows the audit log page by page until `done` and the last page is read: the ids seen.
+fn follow_audit(b: &Broker, root: &str, done: &AtomicBool) -> Vec<i64> {
+    let mut seen = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let finished = done.load(Ordering::SeqCst);
+        let mut path = "/v1/admin/audit?limit=3".to_owned();
+        if let Some(t) = &next {
+            path.push_str(&format!("&page_token={t}"));
+        }
+        let (status, page) = b.call("GET", &path, Some(root), None);
+        assert_eq!(status, 200, "{page}");
+        let items = page["items"].as_array().unwrap();
+        seen.extend(items.iter().map(|r| r["id"].as_i64().unwrap()));
+        match page["next_page_token"].as_str() {
+            Some(t) => next = Some(t.to_owned()),
+            // The end for now: ask again from the last row seen (or wait for the first).
+            None => {
+                if finished {
+                    return seen;
+                }
+                if let Some(last) = seen.last() {
+                    next = Some(hex_token(*last));
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    }
+}
+
+/// The page token that continues after row `id` (as `admin::paging` encodes it), to poll
+/// the end of the log for rows written after it was reached.
+fn hex_token(id: i64) -> String {
+    format!("a{id}")
+        .bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn audit_has_everything_once(b: &Broker, root: &str, keys: &[Value]) {
