@@ -274,16 +274,19 @@ async fn existing(store: &SqlStore, name: &str) -> Result<User, Failure> {
         .ok_or_else(|| store_failure(StoreError::NoUser(name.to_owned())))
 }
 
-/// `lab (2027-01-01T00:00:00Z to 2027-02-01T00:00:00Z), prod`.
+/// `lab (2027-01-01T00:00:00Z to 2027-02-01T00:00:00Z), prod (until …)`.
 fn described(grants: &[Grant]) -> String {
-    let one = |g: &Grant| match (g.not_before, g.not_after) {
-        (None, None) => g.role.clone(),
-        (from, until) => format!(
-            "{} ({} to {})",
-            g.role,
-            from.map_or("now".to_owned(), window::show),
-            until.map_or("no end".to_owned(), window::show)
-        ),
+    let one = |g: &Grant| {
+        let window = match (
+            g.not_before.map(window::show),
+            g.not_after.map(window::show),
+        ) {
+            (None, None) => return g.role.clone(),
+            (Some(from), None) => format!("from {from}"),
+            (None, Some(until)) => format!("until {until}"),
+            (Some(from), Some(until)) => format!("{from} to {until}"),
+        };
+        format!("{} ({window})", g.role)
     };
     listed(&grants.iter().map(one).collect::<Vec<_>>())
 }

@@ -49,10 +49,19 @@ pub fn change(admin: &User, addr: SocketAddr, detail: String) -> Change {
 /// A JSON body, or the one-line reason it is not one: 413 too large, 422 the wrong shape
 /// (naming the field serde could not take), 400 not JSON at all.
 pub fn body<T>(got: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
-    got.map(|Json(v)| v).map_err(|e| match e.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge,
-        StatusCode::UNPROCESSABLE_ENTITY => ApiError::Unprocessable(e.body_text()),
-        _ => ApiError::BadRequest(e.body_text()),
+    got.map(|Json(v)| v).map_err(|e| {
+        // serde's own words say which field (`grants[0]: missing field `role``); axum's
+        // preamble before them says nothing the status does not.
+        let text = e.body_text();
+        let text = text
+            .strip_prefix("Failed to deserialize the JSON body into the target type: ")
+            .unwrap_or(&text)
+            .to_owned();
+        match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge,
+            StatusCode::UNPROCESSABLE_ENTITY => ApiError::Unprocessable(text),
+            _ => ApiError::BadRequest(text),
+        }
     })
 }
 

@@ -317,7 +317,7 @@ fn bad_input_to_the_new_commands_is_exit_2_and_writes_nothing() {
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
-        text(&out.stderr).contains("lab (now to 2027-02-01T00:00:00Z)"),
+        text(&out.stderr).contains("lab (until 2027-02-01T00:00:00Z)"),
         "{}",
         text(&out.stderr)
     );

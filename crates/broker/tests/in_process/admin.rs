@@ -100,6 +100,11 @@ fn a_user_is_created_once_and_grants_replaced_idempotently() {
     assert_eq!((status, again.get("token")), (409, None), "{again}");
     for (body, names) in [
         (json!({"name": "x", "grants": []}), "name:"),
+        (json!({"grants": []}), "missing field `name`"),
+        (
+            json!({"name": "carl", "grant": []}),
+            "unknown field `grant`",
+        ),
         (
             json!({"name": "carl", "grants": [{"role": "nope"}]}),
             "grants[0].role: no role nope",
