@@ -103,7 +103,7 @@ fn a_user_is_created_once_and_grants_replaced_idempotently() {
         (json!({"grants": []}), "missing field `name`"),
         (
             json!({"name": "carl", "grant": []}),
-            "unknown field `grant`",
+            "grant: unknown field `grant`",
         ),
         (
             json!({"name": "carl", "grants": [{"role": "nope"}]}),
