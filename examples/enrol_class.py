@@ -32,7 +32,7 @@ def bound(text, until):
 
 
 def entries(path):
-    with open(path, newline="", encoding="utf-8") as f:
+    with open(path, newline="", encoding="utf-8-sig") as f:  # -sig: a spreadsheet's BOM
         rows = csv.DictReader(f)
         if rows.fieldnames != ["name", "roles", "not_before", "not_after"]:
             sys.exit(f"error: {path}: the first row must be the header name,roles,not_before,not_after")

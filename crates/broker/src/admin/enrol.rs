@@ -173,6 +173,8 @@ pub fn from_csv(
     token_expires_at: Option<i64>,
     now: i64,
 ) -> Result<Vec<Entry>, String> {
+    // Spreadsheets save UTF-8 CSV with a byte-order mark before the header.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
@@ -238,4 +240,44 @@ fn row(
         token_expires_at,
     };
     Ok(entry::checked(user, token_expires_at))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> Config {
+        let text = "[roles.lab]\narn = \"arn:aws:iam::123456789012:role/Lab\"\n";
+        Config::parse(text, std::path::Path::new("/tmp")).expect("config")
+    }
+
+    fn statuses(entries: &[Entry]) -> Vec<String> {
+        entries
+            .iter()
+            .map(|(name, c)| match c {
+                Ok(_) => format!("{name}: ok"),
+                Err(b) => format!("{name}: {b}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_spreadsheet_csv_reads_as_written_and_each_bad_row_is_its_own() {
+        let text = "\u{feff}name,roles,not_before,not_after\r\n\"ada\", lab ,,2027-01-31\r\nbob,lab,x\r\n,lab,,\r\n";
+        let entries = from_csv(&config(), text, None, 0).expect("a learners file");
+        assert_eq!(
+            statuses(&entries),
+            [
+                "ada: ok",
+                "bob: columns: 3 fields, where the header has 4",
+                ": name: must be 2 to 64 characters of A-Z a-z 0-9 _+=,.@- (got 0)",
+            ]
+        );
+        let Ok(ada) = &entries[0].1 else {
+            panic!("ada")
+        };
+        assert_eq!(ada.enrolment.user.grants[0].not_after, Some(1_801_440_000));
+        let e = from_csv(&config(), "name,role\nada,lab\n", None, 0).expect_err("header");
+        assert!(e.contains("the first row must be the header"), "{e}");
+    }
 }
