@@ -31,7 +31,8 @@ use crate::window;
 
 type Shared<S, T> = State<Arc<App<S, T>>>;
 
-fn no_store(mut resp: Response) -> Response {
+/// Marks an answer that holds a secret as never to be cached.
+pub(crate) fn no_store(mut resp: Response) -> Response {
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp

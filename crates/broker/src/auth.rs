@@ -2,7 +2,8 @@
 //! `Authorization: TOKEN` (what AWS SDKs send from `AWS_CONTAINER_AUTHORIZATION_TOKEN`), or
 //! from the web page's HttpOnly cookie. The token is split into its id and secret, the id
 //! is looked up, and the secret's hash compared in constant time; a token past its expiry
-//! is 401 saying it expired. Revoked users are refused with 403, and every authenticated request takes one from the user's rate-limit bucket.
+//! is 401 saying it expired. Revoked users are refused with 403, and every authenticated
+//! request takes one from the user's rate-limit bucket.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -74,7 +75,7 @@ async fn check<S: Store, T>(app: &App<S, T>, token: &SecretString) -> Result<Use
             if !token::matches(&secret, &record) {
                 return Err(ApiError::Unauthorized);
             }
-            if let Some(at) = record.expires_at.filter(|&t| t <= crate::admin::now()) {
+            if let Some(at) = record.expires_at.filter(|&t| t <= crate::window::now()) {
                 return Err(ApiError::TokenExpired(format!(
                     "this broker token expired at {}: ask an administrator for a new one",
                     crate::window::show(at)

@@ -151,14 +151,14 @@ fn grants(config: &Config, roles: &[String], w: &Window) -> Result<Vec<Grant>, F
 fn change(detail: String) -> Change {
     Change {
         actor: ACTOR.to_owned(),
-        at: admin::now(),
+        at: window::now(),
         client_addr: "local".to_owned(),
         detail,
     }
 }
 
 pub async fn run(config: Config, cmd: UserCommand) -> Result<(), Failure> {
-    let now = admin::now();
+    let now = window::now();
     match cmd {
         UserCommand::Add {
             name,

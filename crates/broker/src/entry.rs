@@ -150,16 +150,16 @@ pub fn checked(user: User, token_expires_at: Option<i64>) -> Checked {
     }
 }
 
-/// A `NewUser` from the API (field names as in its JSON, under `prefix`).
-pub fn from_api(config: &Config, new: &NewUser, prefix: &str, now: i64) -> Result<Checked, Bad> {
-    name(&format!("{prefix}name"), &new.name)?;
+/// A `NewUser` from the API (errors name fields as its JSON does).
+pub fn from_api(config: &Config, new: &NewUser, now: i64) -> Result<Checked, Bad> {
+    name("name", &new.name)?;
     let grants = grants(config, &new.grants, Form::Rfc3339, |i, key| {
-        format!("{prefix}grants[{i}].{key}")
+        format!("grants[{i}].{key}")
     })?;
     let expires = new
         .token_expires_at
         .as_deref()
-        .map(|t| token_expiry(&format!("{prefix}token_expires_at"), t, Form::Rfc3339, now))
+        .map(|t| token_expiry("token_expires_at", t, Form::Rfc3339, now))
         .transpose()?;
     let user = User {
         name: new.name.clone(),

@@ -28,7 +28,6 @@ pub enum RevokeError {
 impl From<RevokeError> for ApiError {
     fn from(e: RevokeError) -> Self {
         match e {
-            RevokeError::Store(StoreError::NoUser(n)) => ApiError::NotFound(format!("no user {n}")),
             RevokeError::Store(s) => s.into(),
             // Said as the CLI says it: the user is revoked; only the cut-off failed.
             e @ RevokeError::Aws { .. } => ApiError::Upstream(e.to_string()),

@@ -113,6 +113,11 @@ pub fn seconds_left(grant: &Grant, now: i64) -> Option<u32> {
         .map(|until| u32::try_from((until - now - SLACK_SECONDS).max(0)).unwrap_or(u32::MAX))
 }
 
+/// Now, in unix seconds (when a change happened, whether a token has expired).
+pub fn now() -> i64 {
+    OffsetDateTime::now_utc().unix_timestamp()
+}
+
 /// Now in unix seconds, rounded up (a window's end is never met early by rounding down).
 pub fn now_ceil() -> i64 {
     let now = OffsetDateTime::now_utc();

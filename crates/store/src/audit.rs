@@ -165,7 +165,8 @@ pub(crate) async fn page(pool: &sqlx::AnyPool, q: &AuditQuery) -> Result<Vec<Aud
 
 /// Vends, newest first, everyone's or one user's.
 pub(crate) async fn sessions(pool: &sqlx::AnyPool, user: Option<&str>) -> Result<Vec<Session>> {
-    let vends = "kind IN ('credentials', 'ecs', 'console')";
+    let quoted: Vec<String> = VEND_KINDS.iter().map(|k| format!("'{k}'")).collect();
+    let vends = format!("kind IN ({})", quoted.join(", "));
     let sql = match user {
         Some(_) => format!("{COLUMNS} WHERE {vends} AND user_name = $1 ORDER BY at DESC, id DESC"),
         None => format!("{COLUMNS} WHERE {vends} ORDER BY at DESC, id DESC"),

@@ -137,7 +137,7 @@ pub async fn enrol<S: Store, T: Sts + Send + Sync>(
             items.len()
         )));
     }
-    let now = super::now();
+    let now = crate::window::now();
     let entries: Vec<Entry> = items
         .into_iter()
         .map(|item| {
@@ -151,7 +151,7 @@ pub async fn enrol<S: Store, T: Sts + Send + Sync>(
                     field: "entry".to_owned(),
                     rule: e.to_string(),
                 })
-                .and_then(|new| entry::from_api(&app.config, &new, "", now));
+                .and_then(|new| entry::from_api(&app.config, &new, now));
             (name, checked)
         })
         .collect();

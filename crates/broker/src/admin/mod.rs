@@ -21,20 +21,16 @@ use secrecy::ExposeSecret;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tempcreds_core::sts::Sts;
-use tempcreds_store::{Change, Store, User, UserQuery};
+use tempcreds_store::{Change, Store, StoreError, User, UserQuery};
 
+use crate::api::no_store;
 use crate::app::App;
 use crate::auth::Admin;
 use crate::entry::{self, Bad, GrantSpec, NewUser};
 use crate::error::ApiError;
-use crate::window::{self, Form};
+use crate::window::{self, Form, now};
 
 type Shared<S, T> = State<Arc<App<S, T>>>;
-
-/// Now, in unix seconds.
-pub fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
 
 /// A change by this administrator from this address, described by `detail` (JSON text).
 pub fn change(admin: &User, addr: SocketAddr, detail: String) -> Change {
@@ -71,12 +67,6 @@ impl From<Bad> for ApiError {
     }
 }
 
-fn no_store(mut resp: Response) -> Response {
-    resp.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    resp
-}
-
 /// A user as the admin API shows one (never a token).
 pub fn user_json(u: &User) -> Value {
     json!({
@@ -102,10 +92,8 @@ fn with_tag(status: StatusCode, user: &User, mut body: Value, extra: Option<Valu
 }
 
 async fn existing<S: Store, T>(app: &App<S, T>, name: &str) -> Result<User, ApiError> {
-    app.store
-        .user(name)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no user {name}")))
+    let user = app.store.user(name).await?;
+    Ok(user.ok_or_else(|| StoreError::NoUser(name.to_owned()))?)
 }
 
 /// `POST /v1/admin/users`: 201 with the token, once; 409 if the name is taken.
@@ -116,7 +104,7 @@ pub async fn create<S: Store, T: Sts + Send + Sync>(
     got: Result<Json<NewUser>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let new = body(got)?;
-    let checked = entry::from_api(&app.config, &new, "", now())?;
+    let checked = entry::from_api(&app.config, &new, now())?;
     let e = &checked.enrolment;
     let change = change(&admin, addr, e.detail.clone());
     app.store.add_user(&e.user, &e.token, &change).await?;
