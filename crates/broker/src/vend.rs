@@ -151,6 +151,7 @@ async fn issue<T: Sts + Send + Sync>(
         clock: &SystemClock,
         files: &Files::default(),
         env: &Env::default(),
+        keys: &tempcreds_core::keys::NoStore,
     };
     engine.run(chain, region, Last::Fresh).await
 }

@@ -6,7 +6,9 @@ mod assume;
 mod common;
 mod console;
 mod inspect;
+mod keys;
 mod profiles;
+mod rotate;
 mod run;
 mod server;
 mod setup;
@@ -23,7 +25,7 @@ use tracing::level_filters::LevelFilter;
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::prelude::*;
 
-use crate::args::{Cli, Command, SsoCommand};
+use crate::args::{Cli, Command, KeysCommand, SsoCommand};
 
 fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
@@ -89,6 +91,10 @@ fn main() -> ExitCode {
         Command::Sso(SsoCommand::Populate(a)) => {
             runtime().block_on(sso_populate::populate(a, quiet))
         }
+        Command::Keys(KeysCommand::Add(a)) => keys::add(a, quiet),
+        Command::Keys(KeysCommand::List) => keys::list(quiet),
+        Command::Keys(KeysCommand::Remove(a)) => keys::remove(a, quiet),
+        Command::Keys(KeysCommand::Rotate(a)) => runtime().block_on(rotate::rotate(a, quiet)),
         Command::Whoami(a) => runtime().block_on(inspect::whoami(a, quiet)),
         Command::List => inspect::list(),
         Command::Clear { profile } => inspect::clear(profile.as_deref(), quiet),

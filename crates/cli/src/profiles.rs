@@ -6,7 +6,7 @@ use std::os::unix::process::CommandExt;
 use std::process::Command;
 
 use tempcreds_core::cache::Cache;
-use tempcreds_core::engine::{Chain, Files, Issued, Last, Step, last_key};
+use tempcreds_core::engine::{Chain, Files, Issued, Last, Source, Step, last_key};
 use tempcreds_core::output::{self, Shell};
 use tempcreds_core::profile::{self, Profiles};
 use tempcreds_core::region::ResolvedRegion;
@@ -47,7 +47,38 @@ impl Prepared {
     }
 }
 
+/// What a profile whose key is stored hands out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Handout {
+    /// A session made from the key (GetSessionToken): the default.
+    Session,
+    /// The key itself (`--no-session`).
+    StoredKey,
+}
+
 pub(crate) fn prepare(named: Option<&str>, opts: &ProfileOptions) -> Result<Prepared, Error> {
+    prepare_as(named, opts, Handout::Session)
+}
+
+/// `--no-session`: the stored key itself, for a profile whose key is stored (only).
+fn stored_key_itself(mut chain: Chain, name: &str) -> Result<Chain, Error> {
+    let has_role = chain.steps.iter().any(|s| matches!(s, Step::AssumeRole(_)));
+    if !matches!(chain.source, Source::Stored { .. }) || has_role {
+        return Err(Invalid::new(
+            "--no-session",
+            format!("only applies to a profile whose long-term key is in the key store (profile {name} is not one)"),
+        )
+        .into());
+    }
+    chain.steps.clear();
+    Ok(chain)
+}
+
+pub(crate) fn prepare_as(
+    named: Option<&str>,
+    opts: &ProfileOptions,
+    handout: Handout,
+) -> Result<Prepared, Error> {
     let env = Env::from_process();
     let name = profile::profile_name(named, &env);
     rules::profile_name("--profile", &name)?;
@@ -55,6 +86,10 @@ pub(crate) fn prepare(named: Option<&str>, opts: &ProfileOptions) -> Result<Prep
     let files = Files::read(&env)?;
     let profiles = Profiles::from_texts(&files.config, &files.credentials);
     let chain = profile::resolve(&profiles, &name, None)?;
+    let chain = match handout {
+        Handout::Session => profile::hand_out(&profiles, chain)?,
+        Handout::StoredKey => stored_key_itself(chain, &name)?,
+    };
     tracing::info!(chain = %chain.to_string().trim_end().replace('\n', "; "), "profile chain");
     Ok(Prepared {
         env,
@@ -164,7 +199,12 @@ pub(crate) async fn session(s: &SessionArgs, quiet: bool) -> Result<(), Error> {
     ui::notice(
         false,
         &format!(
-            "MFA session of profile {} valid until {} ({}h {:02}m left), shared by the roles that use it",
+            "{} of profile {} valid until {} ({}h {:02}m left), shared by the roles that use it",
+            if p.chain.uses_mfa() {
+                "MFA session"
+            } else {
+                "session"
+            },
             p.chain
                 .profiles
                 .last()
@@ -179,14 +219,40 @@ pub(crate) async fn session(s: &SessionArgs, quiet: bool) -> Result<(), Error> {
 
 /// `env PROFILE` prints exactly what `assume --profile PROFILE -o env` prints.
 pub(crate) async fn env(args: &EnvArgs, quiet: bool) -> Result<(), Error> {
-    let p = prepare(args.profile.as_deref(), &args.opts)?;
+    let p = prepare_as(
+        args.profile.as_deref(),
+        &args.opts,
+        handout(args.no_session),
+    )?;
     let region = p.region(&args.opts)?;
     let c = credentials(&p, &args.opts, quiet).await?.credentials;
+    warn_if_key(&p, quiet);
     let vars = output::env_vars(&c, region.known(), args.legacy_ec2);
     common::print(&output::env(
         &vars,
         args.shell.map_or(Shell::Sh, Shell::from),
     ))
+}
+
+fn handout(no_session: bool) -> Handout {
+    if no_session {
+        Handout::StoredKey
+    } else {
+        Handout::Session
+    }
+}
+
+/// Said whenever a stored key leaves tempcreds itself (only ever with `--no-session`).
+fn warn_if_key(p: &Prepared, quiet: bool) {
+    if matches!(p.chain.source, Source::Stored { .. }) && p.chain.steps.is_empty() {
+        ui::warn(
+            quiet,
+            &format!(
+                "handing out the long-term key of profile {} itself (--no-session): it does not expire",
+                p.name
+            ),
+        );
+    }
 }
 
 /// A nested `exec` would hand the inner command a second profile's credentials while the
@@ -225,11 +291,12 @@ pub(crate) const SCRUBBED: &[&str] = &[
 /// Ctrl-C, SIGTERM — reach it directly, with nothing in between to forward or lose them.
 pub(crate) fn exec(args: &ExecArgs, quiet: bool) -> Result<(), Error> {
     refuse_nested(args)?;
-    let p = prepare(Some(&args.profile), &args.opts)?;
+    let p = prepare_as(Some(&args.profile), &args.opts, handout(args.no_session))?;
     let region = p.region(&args.opts)?;
     let c = crate::runtime()
         .block_on(credentials(&p, &args.opts, quiet))?
         .credentials;
+    warn_if_key(&p, quiet);
     let mut cmd = Command::new(&args.command[0]);
     cmd.args(&args.command[1..]);
     for v in SCRUBBED {

@@ -2,11 +2,14 @@
 //! terminal; the encrypted cache when the chain has a step to cache (a role named by flags
 //! alone opens no cache and creates no key); a spinner while STS takes more than a second.
 
+use std::sync::OnceLock;
 use tempcreds_core::cache::Cache;
 use tempcreds_core::engine::{
-    Chain, Engine, Files, Issued, Last, MfaChooser, NoCache, Prompt, SdkConnect, StepCache,
-    SystemClock, chain_keys,
+    Chain, Engine, Files, Issued, Last, MfaChooser, MfaCodes, NoCache, Prompt, SdkConnect,
+    StepCache, SystemClock, chain_keys,
 };
+
+use tempcreds_core::keys;
 use tempcreds_core::region::{self, ResolvedRegion};
 use tempcreds_core::rules::{self, Field, Invalid};
 use tempcreds_core::{Env, Error};
@@ -81,7 +84,19 @@ pub(crate) async fn run_with(
     cache: &dyn StepCache,
 ) -> Result<Issued, Error> {
     let mfa = MfaChooser::new(ctx.mfa_code.clone(), &Terminal);
-    let engine = engine(ctx, cache, &mfa);
+    run_codes(chain, region, last, ctx, cache, &mfa).await
+}
+
+/// As `run_with`, with the caller's source of MFA codes (a rotation needs two).
+pub(crate) async fn run_codes(
+    chain: &Chain,
+    region: &str,
+    last: Last,
+    ctx: &Context<'_>,
+    cache: &dyn StepCache,
+    mfa: &dyn MfaCodes,
+) -> Result<Issued, Error> {
+    let engine = engine(ctx, cache, mfa);
     ui::with_spinner(
         ctx.quiet,
         "waiting for STS…",
@@ -105,7 +120,7 @@ pub(crate) fn with_cache<T>(
 fn engine<'a, K: StepCache + ?Sized>(
     ctx: &Context<'a>,
     cache: &'a K,
-    mfa: &'a MfaChooser<'a>,
+    mfa: &'a dyn MfaCodes,
 ) -> Engine<'a, SdkConnect, K> {
     Engine {
         connect: &SdkConnect,
@@ -114,5 +129,18 @@ fn engine<'a, K: StepCache + ?Sized>(
         clock: &SystemClock,
         files: ctx.files,
         env: ctx.env,
+        keys: key_store(),
     }
+}
+
+/// The long-term key store of this run, opened when a key is first read or written (the
+/// choice is the environment's: `TEMPCREDS_KEY_STORE`, `TEMPCREDS_KEY_STORE_FILE`).
+pub(crate) fn key_store() -> &'static keys::Lazy<'static> {
+    static STORE: OnceLock<keys::Lazy<'static>> = OnceLock::new();
+    STORE.get_or_init(|| {
+        keys::Lazy::new(|| {
+            let choice = keys::choice(&Env::from_process())?;
+            keys::open(&choice, Box::new(ui::StorePassphrase))
+        })
+    })
 }

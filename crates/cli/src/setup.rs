@@ -21,7 +21,8 @@ use tempcreds_core::{Credentials, Env, Error};
 
 use crate::args::{ProvisionOptions, SetupArgs, TeardownArgs};
 use crate::run::{self, Context};
-use crate::{assume, common, ui};
+use crate::{assume, common, keys, ui};
+use tempcreds_core::keys::{KeyStore, StoredKey};
 
 /// `--dry-run`: the changes, one a line, on stdout.
 fn print_plan(command: &str, name: &str, items: &[impl std::fmt::Display]) -> Result<(), Error> {
@@ -143,15 +144,22 @@ pub(crate) async fn setup(args: &SetupArgs, quiet: bool) -> Result<(), Error> {
     let (sts, iam, mut state) = connect(&want.name, &args.common, &env, quiet).await?;
     state.profile_key = if args.show_secret {
         None
+    } else if args.key_store {
+        stored_key(&want.profile)?
     } else {
         profile_key(&cred_file, &want.profile)?
     };
     let changes = provision::plan(&want, &state).map_err(refusal)?;
     let writes_key = changes.contains(&Change::CreateAccessKey) && !args.show_secret;
     if writes_key {
-        // Checked before any change: a profile holding other long-term keys is not lost.
+        // Checked before any change: a profile holding other long-term keys is not lost,
+        // and a stored key never sits beside keys in the credentials file.
         let current = awsfile::read_to_string_if_exists(&cred_file)?.unwrap_or_default();
-        assume::refuse_long_term(&current, &want.profile, args.common.force, &cred_file)?;
+        if args.key_store {
+            refuse_keys_in_file(&current, &want.profile, &cred_file)?;
+        } else {
+            assume::refuse_long_term(&current, &want.profile, args.common.force, &cred_file)?;
+        }
     }
     let user_arn = provision::user_arn(&state, &want.name);
     let role_arn = provision::role_arn(&state, &want.name);
@@ -193,6 +201,8 @@ pub(crate) async fn setup(args: &SetupArgs, quiet: bool) -> Result<(), Error> {
         if args.show_secret {
             summary["AccessKeyId"] = json!(key.access_key_id);
             summary["SecretAccessKey"] = json!(key.secret());
+        } else if args.key_store {
+            store_key(&env, &want.profile, key, quiet)?;
         } else {
             write_key(&cred_file, &want.profile, key, args.common.force, quiet)?;
         }
@@ -253,6 +263,33 @@ async fn enable_device(
     iam.enable_mfa(&args.name, serial, &code1, &code2).await
 }
 
+fn not_yet(e: &Error, codes: &[&str]) -> bool {
+    matches!(e, Error::Aws { code, .. } if codes.contains(&code.as_str()))
+}
+
+/// A new key's first use (GetCallerIdentity signed with it), retried with a spinner until
+/// IAM has caught up, for at most `TEMPCREDS_IAM_WAIT` seconds (setup, and keys rotate).
+pub(crate) async fn wait_for_key(
+    waiting: &(dyn Fn(&str) + Send + Sync),
+    region: &str,
+    key: &Credentials,
+    quiet: bool,
+) -> Result<(), Error> {
+    let user = SdkSts::with_credentials(region, key).await?;
+    ui::with_spinner(
+        quiet,
+        "waiting for the new access key…",
+        retry::until_consistent("the new access key", waiting, || async {
+            match user.caller_arn().await {
+                Ok(_) => Ok(true),
+                Err(e) if not_yet(&e, &["InvalidClientTokenId", "AccessDenied"]) => Ok(false),
+                Err(e) => Err(e),
+            }
+        }),
+    )
+    .await
+}
+
 /// The first use of a new key (and, without MFA, of the role) retried until IAM has caught up.
 async fn wait_until_usable(
     iam: &SdkIam,
@@ -267,20 +304,7 @@ async fn wait_until_usable(
         .region()
         .map(|r| r.to_string())
         .unwrap_or_else(|| "us-east-1".into());
-    let not_yet = |e: &Error, codes: &[&str]| matches!(e, Error::Aws { code, .. } if codes.contains(&code.as_str()));
-    let user = SdkSts::with_credentials(&region, key).await?;
-    ui::with_spinner(
-        quiet,
-        "waiting for the new access key…",
-        retry::until_consistent("the new access key", iam.waiting(), || async {
-            match user.caller_arn().await {
-                Ok(_) => Ok(true),
-                Err(e) if not_yet(&e, &["InvalidClientTokenId", "AccessDenied"]) => Ok(false),
-                Err(e) => Err(e),
-            }
-        }),
-    )
-    .await?;
+    wait_for_key(iam.waiting(), &region, key, quiet).await?;
     if require_mfa {
         return Ok(()); // the role needs a code now; the user's policy is checked on first use
     }
@@ -324,6 +348,66 @@ async fn wait_until_usable(
         ),
     )
     .await
+}
+
+/// The access key id the key store holds for `profile`, if any.
+fn stored_key(profile: &str) -> Result<Option<String>, Error> {
+    Ok(run::key_store().get(profile)?.map(|k| k.access_key_id))
+}
+
+/// The stored key of `profile` when its config names the store (the store is not opened,
+/// nor a passphrase asked, for a profile that does not use it).
+fn stored_key_if_any(env: &Env, profile: &str) -> Result<Option<String>, Error> {
+    let config = awsfile::read_to_string_if_exists(&paths::config_file(env))?.unwrap_or_default();
+    let uses_store = tempcreds_core::profile::Profiles::from_texts(&config, "")
+        .get(profile)
+        .and_then(|p| p.credential_process.as_deref())
+        .is_some_and(|c| tempcreds_core::keys::is_own_process(c, profile));
+    if uses_store {
+        stored_key(profile)
+    } else {
+        Ok(None)
+    }
+}
+
+/// `--key-store`: keys for the profile in the credentials file would be a second copy.
+fn refuse_keys_in_file(current: &str, profile: &str, cred_file: &Path) -> Result<(), Error> {
+    if awsfile::holds_long_term_keys(current, FileKind::Credentials, profile) {
+        return Err(Error::refused(
+            format!(
+                "profile {profile} holds keys in {}: with --key-store the new key would be a second one beside them",
+                cred_file.display()
+            ),
+            Some(format!(
+                "move them first (tempcreds keys add {profile} --move), or choose another --write-profile"
+            )),
+        ));
+    }
+    Ok(())
+}
+
+/// `--key-store`: the new key into the store (read back), its profile's credential_process
+/// line into the config file.
+fn store_key(env: &Env, profile: &str, key: &Credentials, quiet: bool) -> Result<(), Error> {
+    let store = run::key_store();
+    let stored = StoredKey {
+        access_key_id: key.access_key_id.clone(),
+        secret: key.secret_access_key.clone(),
+        created: time::OffsetDateTime::now_utc(),
+    };
+    keys::store_and_verify(store, profile, &stored)?;
+    keys::forget_sessions(env, profile)?;
+    keys::write_process_line(env, profile)?;
+    ui::notice(
+        quiet,
+        &format!(
+            "stored the new access key {} for profile \"{profile}\" in {} (credential_process = {})",
+            key.access_key_id,
+            store.describe(),
+            tempcreds_core::keys::process_line(profile)
+        ),
+    );
+    Ok(())
 }
 
 fn write_key(
@@ -378,6 +462,7 @@ pub(crate) async fn teardown(args: &TeardownArgs, quiet: bool) -> Result<(), Err
         .and_then(|u| u.tags.get(PROFILE_TAG).cloned());
     if let Some(p) = &profile {
         state.profile_key = profile_key(&cred_file, p)?;
+        state.stored_key = stored_key_if_any(&env, p)?;
     }
     let steps = provision::teardown(&args.name, &state, args.common.force).map_err(refusal)?;
     if args.common.dry_run {
@@ -395,6 +480,11 @@ pub(crate) async fn teardown(args: &TeardownArgs, quiet: bool) -> Result<(), Err
                 awsfile::update_file(&cred_file, |current| {
                     Ok(awsfile::remove_profile(current, FileKind::Credentials, p))
                 })?;
+            }
+            Removal::StoredKey(p) => {
+                run::key_store().remove(p)?;
+                keys::remove_process_line(&env, p)?;
+                keys::forget_sessions(&env, p)?;
             }
             other => {
                 ui::with_spinner(

@@ -195,3 +195,102 @@ pub(crate) fn show_on_terminal(text: &str) -> Result<(), Error> {
     }
     Ok(())
 }
+
+/// Reads one line from the terminal with its echo off (a secret key, a passphrase): `/dev/tty`
+/// as for the MFA code, so that stdin and stdout stay free. None when there is no terminal.
+pub(crate) fn read_hidden(prompt: &str) -> Option<Result<secrecy::SecretString, Error>> {
+    use rustix::termios::{LocalModes, OptionalActions, tcgetattr, tcsetattr};
+    let tty = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .ok()?;
+    let failed = |e: std::io::Error| Error::file("read from", std::path::Path::new("/dev/tty"), e);
+    let run = || -> Result<secrecy::SecretString, Error> {
+        let mut out = tty.try_clone().map_err(failed)?;
+        write!(out, "{prompt}")
+            .and_then(|()| out.flush())
+            .map_err(failed)?;
+        let saved = tcgetattr(&tty).map_err(|e| failed(e.into()))?;
+        let mut quiet = saved.clone();
+        quiet.local_modes.remove(LocalModes::ECHO);
+        tcsetattr(&tty, OptionalActions::Now, &quiet).map_err(|e| failed(e.into()))?;
+        let mut line = zeroize::Zeroizing::new(String::new());
+        let read = BufReader::new(&tty).read_line(&mut line);
+        // Echo back on before anything else can fail.
+        let restored = tcsetattr(&tty, OptionalActions::Now, &saved);
+        let _ = writeln!(out);
+        read.map_err(failed)?;
+        restored.map_err(|e| failed(e.into()))?;
+        Ok(secrecy::SecretString::from(
+            line.trim_end_matches(['\r', '\n']),
+        ))
+    };
+    Some(run())
+}
+
+/// The file store's passphrase: `TEMPCREDS_KEY_STORE_PASSPHRASE` (for CI), else asked on
+/// the terminal, twice when the store is being created.
+pub(crate) struct StorePassphrase;
+
+impl tempcreds_core::keys::Passphrase for StorePassphrase {
+    fn passphrase(
+        &self,
+        path: &std::path::Path,
+        creating: bool,
+    ) -> Result<secrecy::SecretString, Error> {
+        use secrecy::ExposeSecret;
+        if let Ok(p) = std::env::var("TEMPCREDS_KEY_STORE_PASSPHRASE") {
+            return Ok(secrecy::SecretString::from(p));
+        }
+        let no_terminal = || {
+            Error::refused(
+                format!(
+                    "the key store {} needs its passphrase, and there is no terminal to ask on",
+                    path.display()
+                ),
+                Some(
+                    "set TEMPCREDS_KEY_STORE_PASSPHRASE, or run the command in a terminal"
+                        .to_owned(),
+                ),
+            )
+        };
+        let verb = if creating {
+            "new passphrase for"
+        } else {
+            "passphrase of"
+        };
+        let first = read_hidden(&format!("{verb} the key store {}: ", path.display()))
+            .ok_or_else(no_terminal)??;
+        if creating {
+            let again = read_hidden("the same passphrase again: ").ok_or_else(no_terminal)??;
+            if again.expose_secret() != first.expose_secret() {
+                return Err(Error::refused(
+                    "the two passphrases differ: the key store was not created",
+                    Some("run the command again and type the same passphrase twice".to_owned()),
+                ));
+            }
+        }
+        Ok(first)
+    }
+}
+
+/// Reads one line from the terminal, echoed (a key id). None when there is no terminal.
+pub(crate) fn read_line(prompt: &str) -> Option<Result<String, Error>> {
+    let tty = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .ok()?;
+    let failed = |e: std::io::Error| Error::file("read from", std::path::Path::new("/dev/tty"), e);
+    let run = || -> Result<String, Error> {
+        let mut out = tty.try_clone().map_err(failed)?;
+        write!(out, "{prompt}")
+            .and_then(|()| out.flush())
+            .map_err(failed)?;
+        let mut line = String::new();
+        BufReader::new(&tty).read_line(&mut line).map_err(failed)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    };
+    Some(run())
+}

@@ -8,6 +8,7 @@ pub mod credentials;
 pub mod engine;
 pub mod env;
 mod error;
+pub mod keys;
 pub mod output;
 pub mod plan;
 pub mod profile;

@@ -58,7 +58,11 @@ impl Sts for FakeSts {
     async fn get_federation_token(&self, _: &FederationInput) -> Result<Credentials, Error> {
         Err(Error::refused("not in this test", None))
     }
-    async fn get_session_token(&self, _: &Mfa, _: Option<u32>) -> Result<Credentials, Error> {
+    async fn get_session_token(
+        &self,
+        _: Option<&Mfa>,
+        _: Option<u32>,
+    ) -> Result<Credentials, Error> {
         Err(Error::refused("not in this test", None))
     }
     async fn caller_arn(&self) -> Result<String, Error> {

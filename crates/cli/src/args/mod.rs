@@ -1,6 +1,7 @@
 //! The command line as clap structs: parsing only, no I/O and no AWS rules (those live in
 //! `tempcreds_core::rules`, so that every error has the same one-line form).
 
+mod keys;
 mod profile;
 mod role;
 mod setup;
@@ -8,6 +9,7 @@ mod sso;
 
 use clap::{ArgAction, Args, Parser, Subcommand};
 
+pub(crate) use keys::{KeysAddArgs, KeysCommand, KeysProfileArg, KeysRotateArgs};
 pub(crate) use profile::{
     EnvArgs, ExecArgs, PositionalProfile, ProfileOptions, ServeArgs, SessionArgs,
 };
@@ -71,6 +73,9 @@ pub(crate) enum Command {
     /// Serve profiles' credentials on a local endpoint that renews them ahead of expiry (the container-credentials protocol), until Ctrl-C
     #[command(after_help = SERVE_EXAMPLES)]
     Serve(ServeArgs),
+    /// Keep long-term access keys in the OS key store (or an encrypted file), and rotate them safely
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// IAM Identity Center: sign in once (the AWS CLI's token cache), then use every account and role
     #[command(subcommand, after_help = SSO_EXAMPLES)]
     Sso(SsoCommand),

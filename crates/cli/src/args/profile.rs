@@ -67,6 +67,9 @@ pub(crate) struct EnvArgs {
     /// Also set AWS_ACCESS_KEY, AWS_SECRET_KEY, AWS_DELEGATION_TOKEN
     #[arg(long)]
     pub(crate) legacy_ec2: bool,
+    /// Print a stored long-term key itself, not a session made from it (IAM needs it or MFA)
+    #[arg(long)]
+    pub(crate) no_session: bool,
     #[command(flatten)]
     pub(crate) opts: ProfileOptions,
 }
@@ -82,8 +85,11 @@ pub(crate) struct ExecArgs {
     #[arg(long)]
     pub(crate) force: bool,
     /// Give the command a local credentials endpoint that renews itself, not keys
-    #[arg(long)]
+    #[arg(long, conflicts_with = "no_session")]
     pub(crate) server: bool,
+    /// Give the command a stored long-term key itself, not a session made from it
+    #[arg(long)]
+    pub(crate) no_session: bool,
     #[command(flatten)]
     pub(crate) opts: ProfileOptions,
 }

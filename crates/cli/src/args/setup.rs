@@ -38,6 +38,9 @@ pub(crate) struct SetupArgs {
     /// Print the new access key and its secret in the summary instead of writing a profile
     #[arg(long)]
     pub(crate) show_secret: bool,
+    /// Put the new access key into the key store (with the profile's credential_process line), not the credentials file
+    #[arg(long, conflicts_with = "show_secret")]
+    pub(crate) key_store: bool,
     #[command(flatten)]
     pub(crate) common: ProvisionOptions,
 }

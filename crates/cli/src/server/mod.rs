@@ -55,6 +55,7 @@ impl Renew for ProfileRenew {
             clock: &SystemClock,
             files: &self.files,
             env: &self.env,
+            keys: crate::run::key_store(),
         };
         // A renewal may wait for a person (the MFA prompt) or for mfa_process: it gives its
         // worker's other tasks to another thread meanwhile, so requests are still served.

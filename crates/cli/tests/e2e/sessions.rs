@@ -139,7 +139,7 @@ fn sessions_nearing_expiry_are_refreshed_not_served() {
 fn kernel_keyring_holds_the_key_and_clear_removes_it() {
     let moto = Moto::start();
     let mut sb = profiles_at(&moto.url);
-    sb.unset("TEMPCREDS_KEY_STORE"); // auto: the kernel keyring on Linux
+    sb.unset("TEMPCREDS_CACHE_KEY_STORE"); // auto: the kernel keyring on Linux
     let description = format!("tempcreds:cache-key:{}", sb.path("cache").display());
     // A live key: /proc/keys flags without i (invalidated), R (revoked) or D (dead).
     let in_keyring = || {

@@ -36,7 +36,10 @@ impl Sandbox {
             ("NO_COLOR", "1"),
             // The key file under the sandbox's HOME, not the user's kernel keyring: the
             // keyring is per user and outlives the test (one test uses it, and clears it).
+            ("TEMPCREDS_CACHE_KEY_STORE", "file"),
+            // Long-term keys in the file store under HOME, never a desktop's Secret Service.
             ("TEMPCREDS_KEY_STORE", "file"),
+            ("TEMPCREDS_KEY_STORE_PASSPHRASE", "test passphrase"),
         ] {
             env.insert(k.to_owned(), v.to_owned());
         }

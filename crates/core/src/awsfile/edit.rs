@@ -156,6 +156,33 @@ fn append_section(
     }
 }
 
+/// Removes `keys` (and their continuation lines) from every section any reader takes for
+/// `profile`, keeping every other line byte for byte (headers stay). None when no such key
+/// is there.
+pub fn remove_keys(text: &str, kind: FileKind, profile: &str, keys: &[&str]) -> Option<String> {
+    let doc = Document::parse(text, kind);
+    let mut drop = vec![false; doc.lines.len()];
+    for span in profile_spans(&doc, profile) {
+        for e in doc.entries(span) {
+            if keys.iter().any(|k| k.eq_ignore_ascii_case(&e.key)) {
+                drop[e.line] = true;
+                e.continuations.iter().for_each(|&c| drop[c] = true);
+            }
+        }
+    }
+    if !drop.contains(&true) {
+        return None;
+    }
+    Some(
+        doc.lines
+            .iter()
+            .zip(&drop)
+            .filter(|(_, d)| !**d)
+            .map(|(l, _)| format!("{}{}", l.text, l.eol))
+            .collect(),
+    )
+}
+
 /// Removes every section any reader takes for `profile`: its header and its lines up to the
 /// next header. None when there is no such section.
 pub fn remove_profile(text: &str, kind: FileKind, profile: &str) -> Option<String> {

@@ -124,3 +124,24 @@ fn non_utf8_is_refused_with_the_byte_offset() {
     );
     assert!(!msg.contains('\n'));
 }
+
+#[test]
+fn remove_keys_takes_just_those_lines() {
+    let text = "# top\n[base] # mine\naws_access_key_id = AKIA1\n  continued\nregion = eu-west-1\n\
+                aws_secret_access_key = s\n[other]\naws_access_key_id = AKIA2\n";
+    let out = remove_keys(
+        text,
+        FileKind::Credentials,
+        "base",
+        &["aws_access_key_id", "aws_secret_access_key"],
+    )
+    .expect("removed");
+    assert_eq!(
+        out,
+        "# top\n[base] # mine\nregion = eu-west-1\n[other]\naws_access_key_id = AKIA2\n"
+    );
+    assert_eq!(
+        remove_keys(&out, FileKind::Credentials, "base", &["aws_access_key_id"]),
+        None
+    );
+}

@@ -17,7 +17,7 @@ mod save;
 mod tests;
 
 pub use document::{Document, FileKind, Problem, SectionName};
-pub use edit::{Edit, holds_long_term_keys, remove_profile, set_profile};
+pub use edit::{Edit, holds_long_term_keys, remove_keys, remove_profile, set_profile};
 pub use profiles::{ProfileSet, Properties};
 pub use save::{
     DirLock, lock_dir_of, read_to_string_if_exists, remove_file_if_exists, replace_file,

@@ -11,7 +11,9 @@ pub enum CacheKey {
         source_profile: String,
         /// The source key id: rotated keys do not reuse a session made with the old ones.
         access_key_id: String,
-        mfa_serial: String,
+        /// None: a stored key's session without MFA. (Serialised as the bare string when
+        /// present, so the ids of existing entries do not change.)
+        mfa_serial: Option<String>,
     },
     /// Role credentials for one profile and its exact options.
     AssumeRole {
@@ -53,9 +55,10 @@ impl CacheKey {
                 source_profile,
                 mfa_serial,
                 ..
-            } => {
-                format!("MFA session of profile {source_profile} ({mfa_serial})")
-            }
+            } => match mfa_serial {
+                Some(serial) => format!("MFA session of profile {source_profile} ({serial})"),
+                None => format!("session of profile {source_profile} (stored key, no MFA)"),
+            },
             CacheKey::AssumeRole {
                 profile, role_arn, ..
             } => format!("profile {profile}: {role_arn}"),
@@ -65,6 +68,17 @@ impl CacheKey {
                 role_name,
             } => format!("SSO role {role_name} in {account_id} ({session})"),
         }
+    }
+
+    /// Whether a cache entry's label (`label`) is a session made from the long-term keys of
+    /// `profile` (with MFA or without): what a changed key must not leave behind.
+    pub fn is_session_of(entry_label: &str, profile: &str) -> bool {
+        [
+            format!("MFA session of profile {profile} ("),
+            format!("session of profile {profile} ("),
+        ]
+        .iter()
+        .any(|p| entry_label.starts_with(p.as_str()))
     }
 
     /// Whether a cache entry's label (`label`) is a role of the SSO session labelled

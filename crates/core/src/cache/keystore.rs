@@ -1,6 +1,6 @@
 //! Where the cache's encryption key lives: the Linux kernel keyring where the system
 //! allows it (keyrings(7), the user keyring `@u`), otherwise a 0600 file in the config
-//! directory. `TEMPCREDS_KEY_STORE=auto|keyring|file` chooses; `auto` is the default.
+//! directory. `TEMPCREDS_CACHE_KEY_STORE=auto|keyring|file` chooses; `auto` is the default.
 //!
 //! The kernel keyring keeps the key out of every file: a backup, a copied home directory or
 //! a stolen disk holds only ciphertext. It is per user and in memory, so the key (and with
@@ -35,7 +35,7 @@ pub enum KeyStore {
 }
 
 impl KeyStore {
-    /// The store `TEMPCREDS_KEY_STORE` asks for (`auto` when unset): in `auto`, the kernel
+    /// The store `TEMPCREDS_CACHE_KEY_STORE` asks for (`auto` when unset): in `auto`, the kernel
     /// keyring if this system lets us use it (containers often forbid the key system
     /// calls), else the key file.
     pub fn from_env(env: &Env, cache_dir: &Path, key_file: PathBuf) -> Result<Self, Invalid> {
@@ -43,13 +43,13 @@ impl KeyStore {
             description: format!("tempcreds:cache-key:{}", cache_dir.display()),
             cache_dir: cache_dir.to_path_buf(),
         };
-        match env.get("TEMPCREDS_KEY_STORE").unwrap_or("auto") {
+        match env.get("TEMPCREDS_CACHE_KEY_STORE").unwrap_or("auto") {
             "file" => Ok(KeyStore::File(key_file)),
             "keyring" => Ok(keyring()),
             "auto" if keyring_available() => Ok(keyring()),
             "auto" => Ok(KeyStore::File(key_file)),
             other => Err(Invalid::new(
-                "TEMPCREDS_KEY_STORE",
+                "TEMPCREDS_CACHE_KEY_STORE",
                 format!("must be auto, keyring or file (got {other:?})"),
             )),
         }
@@ -187,7 +187,7 @@ mod keyring {
             what,
             std::path::Path::new("kernel keyring @u"),
             std::io::Error::other(format!(
-                "{e} (set TEMPCREDS_KEY_STORE=file to use a key file)"
+                "{e} (set TEMPCREDS_CACHE_KEY_STORE=file to use a key file)"
             )),
         )
     }
@@ -255,7 +255,7 @@ mod keyring {
         Error::file(
             "use",
             std::path::Path::new("kernel keyring"),
-            std::io::Error::other("only on Linux (set TEMPCREDS_KEY_STORE=file)"),
+            std::io::Error::other("only on Linux (set TEMPCREDS_CACHE_KEY_STORE=file)"),
         )
     }
     pub(super) fn load(_: &str) -> Result<Option<Key>, Error> {

@@ -25,7 +25,7 @@ fn key() -> CacheKey {
     CacheKey::SessionToken {
         source_profile: "base".into(),
         access_key_id: "AKIA".into(),
-        mfa_serial: "arn:aws:iam::111111111111:mfa/alice".into(),
+        mfa_serial: Some("arn:aws:iam::111111111111:mfa/alice".into()),
     }
 }
 
@@ -41,7 +41,7 @@ fn open(tmp: &tempfile::TempDir) -> Cache {
 fn open_keyring(tmp: &tempfile::TempDir) -> Cache {
     let dir = tmp.path().join("cache");
     let store = KeyStore::from_env(
-        &Env::from_pairs([("TEMPCREDS_KEY_STORE", "keyring")]),
+        &Env::from_pairs([("TEMPCREDS_CACHE_KEY_STORE", "keyring")]),
         &dir,
         tmp.path().join("unused.key"),
     )
@@ -172,7 +172,7 @@ fn keys_are_exact_and_clear_removes() {
     let b = CacheKey::SessionToken {
         source_profile: "base".into(),
         access_key_id: "AKIAROTATED".into(),
-        mfa_serial: "arn:aws:iam::111111111111:mfa/alice".into(),
+        mfa_serial: Some("arn:aws:iam::111111111111:mfa/alice".into()),
     };
     assert_ne!(a.id(), b.id());
     assert_eq!(a.id(), key().id());
@@ -288,7 +288,7 @@ fn key_store_choice() {
     let file = PathBuf::from("/k/cache.key");
     let pick = |v: &str| {
         KeyStore::from_env(
-            &Env::from_pairs([("TEMPCREDS_KEY_STORE", v)]),
+            &Env::from_pairs([("TEMPCREDS_CACHE_KEY_STORE", v)]),
             dir,
             file.clone(),
         )
@@ -298,7 +298,10 @@ fn key_store_choice() {
         matches!(pick("keyring").unwrap(), KeyStore::Keyring { description, .. } if description == "tempcreds:cache-key:/c")
     );
     let e = pick("vault").unwrap_err();
-    assert_eq!(e.field, crate::rules::Field::from("TEMPCREDS_KEY_STORE"));
+    assert_eq!(
+        e.field,
+        crate::rules::Field::from("TEMPCREDS_CACHE_KEY_STORE")
+    );
     #[cfg(target_os = "linux")]
     assert!(matches!(pick("auto").unwrap(), KeyStore::Keyring { .. }));
 }

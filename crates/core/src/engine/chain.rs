@@ -77,6 +77,11 @@ pub enum Source {
         profile: String,
         command: ShellCommand,
     },
+    /// Long-term keys of a profile kept in the key store (`keys`), named by the profile's
+    /// `credential_process = tempcreds credential-process NAME`.
+    Stored {
+        profile: String,
+    },
     /// `credential_source = Environment`: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
     /// `AWS_SESSION_TOKEN` (botocore's EnvProvider).
     Environment,
@@ -94,6 +99,7 @@ impl Source {
     pub fn long_term(&self) -> bool {
         match self {
             Source::StaticKeys { temporary, .. } => !temporary,
+            Source::Stored { .. } => true,
             Source::Given(k) => !k.0.is_temporary(),
             _ => false,
         }
@@ -102,7 +108,9 @@ impl Source {
     /// The profile the credentials are read from, if any (the MFA session's cache key).
     pub fn profile(&self) -> Option<&str> {
         match self {
-            Source::StaticKeys { profile, .. } | Source::Process { profile, .. } => Some(profile),
+            Source::StaticKeys { profile, .. }
+            | Source::Process { profile, .. }
+            | Source::Stored { profile } => Some(profile),
             Source::Sso(role) => Some(&role.profile),
             Source::Sdk(SdkSource::DefaultChain { profile }) => profile.as_deref(),
             Source::Environment | Source::Sdk(_) | Source::Given(_) => None,
@@ -110,11 +118,12 @@ impl Source {
     }
 }
 
-/// GetSessionToken with MFA from long-term keys: the MFA session that every role naming the
-/// same source and device shares (cached).
+/// GetSessionToken from long-term keys: with MFA, the MFA session that every role naming the
+/// same source and device shares; without, the session a stored key is handed out as (so the
+/// key itself never leaves tempcreds). Cached either way.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionStep {
-    pub mfa: MfaDevice,
+    pub mfa: Option<MfaDevice>,
     /// Set by `session --duration`; profiles leave it to STS (12 h).
     pub duration_seconds: Option<u32>,
 }
@@ -209,7 +218,7 @@ impl Chain {
     /// Whether any step sends an MFA code.
     pub fn uses_mfa(&self) -> bool {
         self.steps.iter().any(|s| match s {
-            Step::SessionToken(_) => true,
+            Step::SessionToken(s) => s.mfa.is_some(),
             Step::AssumeRole(r) => r.mfa.is_some(),
             Step::FederationToken(_) => false,
         })

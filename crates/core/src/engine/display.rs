@@ -26,6 +26,9 @@ impl fmt::Display for Source {
                 if *temporary { "temporary" } else { "long-term" }
             ),
             Source::Process { profile, .. } => write!(f, "credential_process of profile {profile}"),
+            Source::Stored { profile } => {
+                write!(f, "long-term key of profile {profile} in the key store")
+            }
             Source::Environment => f.write_str("the environment's keys"),
             Source::Given(k) => write!(f, "the keys given ({})", k.0.access_key_id),
             Source::Sso(r) => write!(
@@ -59,7 +62,11 @@ impl fmt::Display for Chain {
             let n = i + 1;
             match s {
                 Step::SessionToken(s) => {
-                    write!(f, "{n}. GetSessionToken{}", mfa(&s.mfa))?;
+                    write!(
+                        f,
+                        "{n}. GetSessionToken{}",
+                        s.mfa.as_ref().map(mfa).unwrap_or_default()
+                    )?;
                     if let Some(d) = s.duration_seconds {
                         write!(f, " duration={d}")?;
                     }

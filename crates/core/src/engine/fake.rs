@@ -204,13 +204,13 @@ impl Sts for FakeSts {
 
     async fn get_session_token(
         &self,
-        mfa: &Mfa,
+        mfa: Option<&Mfa>,
         duration_seconds: Option<u32>,
     ) -> Result<Credentials, Error> {
         let n = self.record(format!(
             "GetSessionToken as {}{}",
             self.caller.access_key_id,
-            code(Some(mfa))
+            code(mfa)
         ));
         Ok(self.issue(n, duration_seconds.unwrap_or(43200), Origin::SessionToken))
     }

@@ -36,6 +36,8 @@ impl Prompt for NoPrompt {
 pub struct MfaChooser<'a> {
     given: Mutex<Option<String>>,
     prompt: &'a dyn Prompt,
+    /// Every code handed out, so that a caller needing a second session can tell a repeat.
+    handed: Mutex<Vec<String>>,
 }
 
 impl std::fmt::Debug for MfaChooser<'_> {
@@ -50,12 +52,18 @@ impl<'a> MfaChooser<'a> {
         Self {
             given: Mutex::new(given),
             prompt,
+            handed: Mutex::new(Vec::new()),
         }
     }
-}
 
-impl MfaCodes for MfaChooser<'_> {
-    fn code(&self, device: &MfaDevice) -> Result<String, Error> {
+    /// Whether `code` was handed out more than once (STS refuses a TOTP code used twice in
+    /// its 30-second window).
+    pub fn repeated(&self, code: &str) -> bool {
+        let handed = self.handed.lock().unwrap_or_else(|p| p.into_inner());
+        handed.iter().filter(|c| *c == code).count() > 1
+    }
+
+    fn choose(&self, device: &MfaDevice) -> Result<String, Error> {
         let given = self.given.lock().map(|mut g| g.take()).unwrap_or_default();
         if let Some(code) = given {
             return Ok(code);
@@ -64,6 +72,17 @@ impl MfaCodes for MfaChooser<'_> {
             return run_mfa_process(cmd);
         }
         self.prompt.ask(&device.serial)
+    }
+}
+
+impl MfaCodes for MfaChooser<'_> {
+    fn code(&self, device: &MfaDevice) -> Result<String, Error> {
+        let code = self.choose(device)?;
+        self.handed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(code.clone());
+        Ok(code)
     }
 }
 

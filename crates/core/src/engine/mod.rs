@@ -17,6 +17,8 @@ mod sources;
 #[cfg(test)]
 mod sso_tests;
 #[cfg(test)]
+mod stored_tests;
+#[cfg(test)]
 mod tests;
 
 pub use chain::{

@@ -11,6 +11,7 @@ use super::connect::{Caller, Connect};
 use super::mfa::MfaCodes;
 use super::sources::{self, Files};
 use crate::cache::{Cache, CacheKey};
+use crate::keys::{KeyStore, STORED_KEY_MARKER};
 use crate::rules::{CHAINED_MAX_SECONDS, Field, Invalid};
 use crate::sts::{AssumeRoleInput, FederationInput, Mfa, Sts};
 use crate::{Credentials, Env, Error};
@@ -90,6 +91,8 @@ pub struct Engine<'a, C, K: ?Sized> {
     pub clock: &'a dyn Clock,
     pub files: &'a Files,
     pub env: &'a Env,
+    /// The long-term key store, read only for a `Source::Stored`.
+    pub keys: &'a dyn KeyStore,
 }
 
 impl<C, K: ?Sized> std::fmt::Debug for Engine<'_, C, K> {
@@ -103,14 +106,16 @@ pub fn default_session_name(unix_seconds: i64) -> String {
     format!("tempcreds-{unix_seconds}")
 }
 
-/// The cache key of each step (None: not cached). Only an MFA session's key holds the
-/// source key id, and only long-term keys in the files start one, so the keys are known
-/// without running anything.
+/// The cache key of each step (None: not cached). Only a session's key holds the source key
+/// id, and only long-term keys start one: those in the files by their id, a stored one by
+/// a marker (the store is not opened for a cache hit; sessions of a stored key are forgotten
+/// whenever it changes), so the keys are known without running anything.
 pub fn step_keys(chain: &Chain, files: &Files) -> Vec<Option<CacheKey>> {
     let key_id = || match &chain.source {
         Source::StaticKeys { profile, .. } => {
             sources::static_credentials(files, profile).map(|c| c.access_key_id)
         }
+        Source::Stored { .. } => Some(STORED_KEY_MARKER.to_owned()),
         _ => None,
     };
     chain
@@ -120,7 +125,7 @@ pub fn step_keys(chain: &Chain, files: &Files) -> Vec<Option<CacheKey>> {
             Step::SessionToken(s) => Some(CacheKey::SessionToken {
                 source_profile: chain.source_profile()?.to_owned(),
                 access_key_id: key_id()?,
-                mfa_serial: s.mfa.serial.clone(),
+                mfa_serial: s.mfa.as_ref().map(|m| m.serial.clone()),
             }),
             Step::AssumeRole(r) => Some(CacheKey::AssumeRole {
                 profile: r.profile.clone()?,
@@ -282,6 +287,20 @@ impl<C: Connect, K: StepCache + ?Sized> Engine<'_, C, K> {
                 let creds = client.caller_credentials().clone();
                 Ok((issued(creds), Some(client)))
             }
+            Source::Stored { profile } => {
+                let key = self.keys.get(profile)?.ok_or_else(|| {
+                    Error::refused(
+                        format!(
+                            "profile {profile} keeps its key in the key store, but {} holds none for it",
+                            self.keys.describe()
+                        ),
+                        Some(format!(
+                            "add it (tempcreds keys add {profile}), or remove the profile's credential_process line"
+                        )),
+                    )
+                })?;
+                Ok((issued(key.credentials()), None))
+            }
             Source::Sso(role) => {
                 let now = self.clock.now();
                 // Boxed: the portal's futures would otherwise deepen every command's future
@@ -311,12 +330,24 @@ impl<C: Connect, K: StepCache + ?Sized> Engine<'_, C, K> {
     ) -> Result<Issued, Error> {
         match step {
             Step::SessionToken(s) => {
-                info!(mfa_serial = %s.mfa.serial, "new MFA session (GetSessionToken), shared by the roles that use this device");
-                let mfa = Mfa {
-                    serial: s.mfa.serial.clone(),
-                    code: self.mfa.code(&s.mfa)?,
+                let mfa = match &s.mfa {
+                    Some(device) => {
+                        info!(mfa_serial = %device.serial, "new MFA session (GetSessionToken), shared by the roles that use this device");
+                        Some(Mfa {
+                            serial: device.serial.clone(),
+                            code: self.mfa.code(device)?,
+                        })
+                    }
+                    None => {
+                        info!(
+                            "new session (GetSessionToken) from the stored key, which stays inside tempcreds"
+                        );
+                        None
+                    }
                 };
-                let credentials = client.get_session_token(&mfa, s.duration_seconds).await?;
+                let credentials = client
+                    .get_session_token(mfa.as_ref(), s.duration_seconds)
+                    .await?;
                 Ok(Issued {
                     credentials,
                     assumed_role_arn: None,

@@ -135,6 +135,6 @@ pub(crate) fn read(
         Source::Process { profile, command } => run_process(profile, command),
         Source::Environment => environment_credentials(env),
         Source::Given(k) => Ok(k.0.clone()),
-        Source::Sdk(_) | Source::Sso(_) => return None,
+        Source::Sdk(_) | Source::Sso(_) | Source::Stored { .. } => return None,
     })
 }

@@ -35,6 +35,7 @@ pub(super) struct World {
     pub(super) cache: Cache,
     pub(super) files: Files,
     pub(super) env: Env,
+    pub(super) keys: crate::keys::MemoryStore,
 }
 
 impl World {
@@ -55,6 +56,7 @@ impl World {
                 credentials: CREDENTIALS.to_owned(),
             },
             env: Env::default(),
+            keys: crate::keys::MemoryStore::default(),
             _tmp: tmp,
         }
     }
@@ -82,6 +84,7 @@ impl World {
             clock: &self.clock,
             files: &self.files,
             env: &self.env,
+            keys: &self.keys,
         }
     }
 

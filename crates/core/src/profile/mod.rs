@@ -11,7 +11,45 @@ use std::collections::BTreeMap;
 pub use resolve::{ResolveError, resolve};
 
 use crate::awsfile::ProfileSet;
+use crate::engine::{Chain, SessionStep, Source, Step};
 use crate::env::Env;
+
+/// How long the session a stored key is handed out as lasts when its profile sets no
+/// `duration_seconds`: an hour, like a role's (a leaked copy is worth little for long).
+pub const STORED_SESSION_DEFAULT_SECONDS: u32 = 3600;
+
+/// A stored key is handed out as a session, never itself: a chain from the key store with no
+/// role gets a GetSessionToken step (with MFA when the profile has `mfa_serial`: the step
+/// `resolve` already laid out) lasting the profile's `duration_seconds` (GetSessionToken's
+/// 900..=129600), else `STORED_SESSION_DEFAULT_SECONDS`. Other chains are returned as they are.
+pub fn hand_out(profiles: &Profiles, mut chain: Chain) -> Result<Chain, crate::rules::Invalid> {
+    let Source::Stored { profile } = &chain.source else {
+        return Ok(chain);
+    };
+    if chain.steps.iter().any(|s| matches!(s, Step::AssumeRole(_))) {
+        return Ok(chain);
+    }
+    let duration = match profiles
+        .get(profile)
+        .and_then(|p| p.duration_seconds.as_deref())
+    {
+        Some(text) => crate::rules::bounded_duration(
+            format!("duration_seconds (profile {profile})"),
+            text,
+            crate::rules::SESSION_TOKEN_MIN_SECONDS,
+            crate::rules::SESSION_TOKEN_MAX_SECONDS,
+        )?,
+        None => STORED_SESSION_DEFAULT_SECONDS,
+    };
+    match chain.steps.last_mut() {
+        Some(Step::SessionToken(s)) => s.duration_seconds = Some(duration),
+        _ => chain.steps.push(Step::SessionToken(SessionStep {
+            mfa: None,
+            duration_seconds: Some(duration),
+        })),
+    }
+    Ok(chain)
+}
 
 /// The profile to use: the one named, else `AWS_PROFILE`, else `default`.
 pub fn profile_name(named: Option<&str>, env: &Env) -> String {

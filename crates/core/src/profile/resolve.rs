@@ -26,14 +26,27 @@ pub enum ResolveError {
         why: &'static str,
         chain: Vec<String>,
     },
+    /// Long-term keys in the files and a `credential_process` line that names the key store:
+    /// which one is meant cannot be guessed (the AWS CLI would take the file's).
+    #[error(
+        "profile \"{profile}\" has long-term keys in two places: aws_access_key_id in the shared files and the key store (credential_process = {line})"
+    )]
+    TwoPlaces { profile: String, line: String },
     #[error(transparent)]
     Invalid(#[from] Invalid),
 }
 
 impl From<ResolveError> for crate::Error {
     fn from(e: ResolveError) -> Self {
+        let text = e.to_string();
         match e {
             ResolveError::Invalid(i) => i.into(),
+            ResolveError::TwoPlaces { profile, .. } => crate::Error::refused(
+                text,
+                Some(format!(
+                    "keep one: delete the two key lines from the credentials file, or `tempcreds keys remove {profile}`"
+                )),
+            ),
             other => crate::Error::refused(
                 other.to_string(),
                 Some(
@@ -99,6 +112,16 @@ pub fn resolve(
             });
         }
         let has_keys = p.access_key_id.is_some() && p.has_secret;
+        let stored = p
+            .credential_process
+            .as_deref()
+            .is_some_and(|c| crate::keys::is_own_process(c, &current));
+        if has_keys && stored {
+            return Err(ResolveError::TwoPlaces {
+                profile: current,
+                line: crate::keys::process_line(&p.name),
+            });
+        }
         // IAM Identity Center: botocore tries SSO before a profile's keys, and after its
         // role_arn unless the profile is a source holding keys (`AssumeRoleProvider.
         // _resolve_credentials_from_profile`, then the profile chain's order).
@@ -145,6 +168,7 @@ pub fn resolve(
                 return Err(no_credentials(&current, why, &chain));
             }
             (None, _, _) if has_keys => break static_keys(p),
+            (None, _, _) if stored => break Source::Stored { profile: current },
             (None, _, _) => match &p.credential_process {
                 Some(cmd) => {
                     break Source::Process {
@@ -202,7 +226,7 @@ fn steps(
             .flatten()
         {
             steps.push(Step::SessionToken(SessionStep {
-                mfa,
+                mfa: Some(mfa),
                 duration_seconds: None,
             }));
         }
@@ -234,7 +258,7 @@ fn steps(
         if let (Some(d), false, false) = (&mfa, temporary, long) {
             // Share one MFA session per source and device instead of prompting per role.
             steps.push(Step::SessionToken(SessionStep {
-                mfa: d.clone(),
+                mfa: Some(d.clone()),
                 duration_seconds: None,
             }));
             temporary = true;
@@ -242,7 +266,12 @@ fn steps(
         }
         if temporary && long {
             let via = match (i, source) {
-                (0, Source::StaticKeys { profile, .. } | Source::Process { profile, .. }) => {
+                (
+                    0,
+                    Source::StaticKeys { profile, .. }
+                    | Source::Process { profile, .. }
+                    | Source::Stored { profile },
+                ) => {
                     format!("profile {profile}")
                 }
                 (0, _) => "credential_source".to_owned(),

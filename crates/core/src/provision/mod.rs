@@ -76,6 +76,8 @@ pub struct State {
     pub max_session_seconds: Option<u32>,
     /// The access key id in the credentials-file profile, if that profile exists.
     pub profile_key: Option<String>,
+    /// The access key id the key store holds for that profile, if any.
+    pub stored_key: Option<String>,
 }
 
 /// One step of setup, in the order it is applied.
@@ -278,6 +280,9 @@ pub enum Removal {
     Role,
     /// The credentials-file profile holding one of the deleted keys.
     Profile(String),
+    /// The key store's entry holding one of the deleted keys (and the profile's
+    /// `credential_process` line that names it).
+    StoredKey(String),
 }
 
 impl fmt::Display for Removal {
@@ -295,6 +300,10 @@ impl fmt::Display for Removal {
             Removal::RoleAttached(a) => write!(f, "detach {a} from the role"),
             Removal::Role => write!(f, "delete the role"),
             Removal::Profile(p) => write!(f, "remove profile {p} from the credentials file"),
+            Removal::StoredKey(p) => write!(
+                f,
+                "remove the stored key of profile {p} and its credential_process line"
+            ),
         }
     }
 }
@@ -328,6 +337,11 @@ pub fn teardown(name: &str, state: &State, force: bool) -> Result<Vec<Removal>, 
             && state.access_keys.contains(k)
         {
             out.push(Removal::Profile(p.clone()));
+        }
+        if let (Some(p), Some(k)) = (u.tags.get(PROFILE_TAG), &state.stored_key)
+            && state.access_keys.contains(k)
+        {
+            out.push(Removal::StoredKey(p.clone()));
         }
     }
     out.extend(

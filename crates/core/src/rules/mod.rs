@@ -194,3 +194,60 @@ pub fn profile_name(flag: impl Into<Field>, value: &str) -> Result<(), Invalid> 
         "visible ASCII without [ ] # ; or spaces",
     )
 }
+
+/// A long-term access key id as IAM issues it: `AKIA` and upper-case letters and digits,
+/// 16..=128 characters (the STS model's `accessKeyIdType` length; `ASIA` ids are temporary).
+pub fn access_key_id(flag: impl Into<Field>, value: &str) -> Result<(), Invalid> {
+    let flag = &flag.into();
+    if value.starts_with("ASIA") {
+        return Err(Invalid::new(
+            flag,
+            "is a temporary key (ASIA…): only long-term IAM user keys (AKIA…) are stored",
+        ));
+    }
+    if !value.starts_with("AKIA") {
+        return Err(Invalid::new(
+            flag,
+            "must be an IAM user's access key id (AKIA…)",
+        ));
+    }
+    check(
+        flag,
+        value,
+        16,
+        128,
+        |c| c.is_ascii_uppercase() || c.is_ascii_digit(),
+        "A-Z 0-9",
+    )
+}
+
+/// A secret access key: not empty, and no whitespace (a paste that caught a space or a line
+/// break would sign every request wrongly). Never quoted in the error.
+pub fn secret_access_key(flag: impl Into<Field>, value: &str) -> Result<(), Invalid> {
+    let flag = flag.into();
+    if value.is_empty() {
+        return Err(Invalid::new(flag, "must not be empty"));
+    }
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Invalid::new(
+            flag,
+            "must not contain spaces, tabs or line breaks",
+        ));
+    }
+    Ok(())
+}
+
+/// A profile whose keys are stored: its name goes into `credential_process = tempcreds
+/// credential-process NAME`, run by `sh -c`, so only the SDKs' profile-name characters
+/// (`[A-Za-z0-9_\-/.%@:+]`, none of them special to the shell) are allowed.
+pub fn stored_profile_name(flag: impl Into<Field>, value: &str) -> Result<(), Invalid> {
+    let flag = &flag.into();
+    check(
+        flag,
+        value,
+        1,
+        128,
+        |c| c.is_ascii_alphanumeric() || "_-/.%@:+".contains(c),
+        "A-Z a-z 0-9 _ - / . % @ : +",
+    )
+}

@@ -78,9 +78,10 @@ pub trait Sts {
     ) -> impl Future<Output = Result<Credentials, Error>> + Send;
 
     /// An MFA session from long-term keys.
+    /// GetSessionToken, with an MFA code or (a stored key's session) without.
     fn get_session_token(
         &self,
-        mfa: &Mfa,
+        mfa: Option<&Mfa>,
         duration_seconds: Option<u32>,
     ) -> impl Future<Output = Result<Credentials, Error>> + Send;
 
@@ -114,7 +115,7 @@ impl<S: Sts + Send + Sync> Sts for std::sync::Arc<S> {
 
     fn get_session_token(
         &self,
-        mfa: &Mfa,
+        mfa: Option<&Mfa>,
         duration_seconds: Option<u32>,
     ) -> impl Future<Output = Result<Credentials, Error>> + Send {
         (**self).get_session_token(mfa, duration_seconds)

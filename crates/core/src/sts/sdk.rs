@@ -345,15 +345,15 @@ impl Sts for SdkSts {
 
     async fn get_session_token(
         &self,
-        mfa: &Mfa,
+        mfa: Option<&Mfa>,
         duration_seconds: Option<u32>,
     ) -> Result<Credentials, Error> {
-        debug!(mfa_serial = %mfa.serial, duration_seconds = ?duration_seconds, "sts:GetSessionToken");
+        debug!(mfa_serial = ?mfa.map(|m| &m.serial), duration_seconds = ?duration_seconds, "sts:GetSessionToken");
         let out = self
             .client
             .get_session_token()
-            .serial_number(&mfa.serial)
-            .token_code(&mfa.code)
+            .set_serial_number(mfa.map(|m| m.serial.clone()))
+            .set_token_code(mfa.map(|m| m.code.clone()))
             .set_duration_seconds(duration_seconds.map(|d| d as i32))
             .send()
             .await
@@ -361,7 +361,7 @@ impl Sts for SdkSts {
                 from_sdk(
                     e,
                     &Context {
-                        mfa: true,
+                        mfa: mfa.is_some(),
                         ..self.context("GetSessionToken")
                     },
                 )

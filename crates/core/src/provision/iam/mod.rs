@@ -3,8 +3,11 @@
 //! become one line with a hint (the STS error mapper, told the service is IAM); no secret
 //! reaches an error or a log.
 
+mod access_keys;
 mod read;
 mod write;
+
+pub use access_keys::{KeyInfo, NewKey};
 
 use std::collections::BTreeMap;
 

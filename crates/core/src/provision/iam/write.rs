@@ -276,7 +276,7 @@ impl SdkIam {
                 "DetachRolePolicy"
             ),
             Removal::Role => run!(c.delete_role().role_name(name), "DeleteRole"),
-            Removal::Profile(_) => Ok(()), // the credentials file: the caller's job
+            Removal::Profile(_) | Removal::StoredKey(_) => Ok(()), // local files and the store: the caller's job
         }
     }
 }
