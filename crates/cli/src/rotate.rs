@@ -300,14 +300,9 @@ impl Rotation {
 
     /// Waits until the new key works, then keeps it where the old one was and reads it back.
     async fn prove_and_keep(&self, new: &NewKey) -> Result<(), Error> {
-        let waiting = self.iam(&new.credentials).await?;
-        setup::wait_for_key(
-            waiting.waiting(),
-            &self.region,
-            &new.credentials,
-            self.quiet,
-        )
-        .await?;
+        let quiet = self.quiet;
+        let waiting = move |m: &str| ui::notice(quiet, m);
+        setup::wait_for_key(&waiting, &self.region, &new.credentials, self.quiet).await?;
         let key = &new.credentials;
         match &self.place {
             Place::Store => keys::store_and_verify(

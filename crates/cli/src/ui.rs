@@ -208,15 +208,15 @@ pub(crate) fn read_hidden(prompt: &str) -> Option<Result<secrecy::SecretString, 
     let failed = |e: std::io::Error| Error::file("read from", std::path::Path::new("/dev/tty"), e);
     let run = || -> Result<secrecy::SecretString, Error> {
         let mut out = tty.try_clone().map_err(failed)?;
-        write!(out, "{prompt}")
-            .and_then(|()| out.flush())
-            .map_err(failed)?;
+        // Echo goes off before the prompt shows: what is typed once it is seen stays hidden.
         let saved = tcgetattr(&tty).map_err(|e| failed(e.into()))?;
         let mut quiet = saved.clone();
         quiet.local_modes.remove(LocalModes::ECHO);
         tcsetattr(&tty, OptionalActions::Now, &quiet).map_err(|e| failed(e.into()))?;
         let mut line = zeroize::Zeroizing::new(String::new());
-        let read = BufReader::new(&tty).read_line(&mut line);
+        let read = write!(out, "{prompt}")
+            .and_then(|()| out.flush())
+            .and_then(|()| BufReader::new(&tty).read_line(&mut line));
         // Echo back on before anything else can fail.
         let restored = tcsetattr(&tty, OptionalActions::Now, &saved);
         let _ = writeln!(out);

@@ -235,6 +235,69 @@ impl Drop for Console {
     }
 }
 
+/// moto behind the recording proxy (`fakes/recorder.py`): which key signed each STS and
+/// IAM call, and failures injected as IAM would give them.
+#[derive(Debug)]
+pub struct Recorder {
+    pub moto: Moto,
+    child: Child,
+    pub url: String,
+}
+
+impl Recorder {
+    pub fn start() -> Self {
+        let moto = Moto::start();
+        let script = fakes_dir().join("recorder.py");
+        let (child, url) = spawn_listening("the recording proxy", |port| {
+            let mut cmd = Command::new(venv().join("bin/python"));
+            cmd.arg(&script).args([&port.to_string(), &moto.url]);
+            cmd
+        });
+        Self { moto, child, url }
+    }
+
+    /// Every call so far: `{"action", "key", "token", "params", "failed"}`.
+    pub fn log(&self) -> Vec<serde_json::Value> {
+        let (_, body) = http_get(&format!("{}/_fake/log", self.url));
+        serde_json::from_str(&body).expect("recorder log")
+    }
+
+    /// (action, signing key) of every call so far.
+    pub fn calls(&self) -> Vec<(String, String)> {
+        self.log()
+            .iter()
+            .map(|e| {
+                (
+                    e["action"].as_str().unwrap_or_default().to_owned(),
+                    e["key"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    /// From now on `action` fails with `code` (HTTP 403), except when signed by `unless_key`.
+    pub fn fail(&self, action: &str, code: &str, unless_key: Option<&str>) {
+        let unless = unless_key
+            .map(|k| format!("&unless_key={k}"))
+            .unwrap_or_default();
+        http_get(&format!(
+            "{}/_fake/fail?action={action}&code={code}{unless}",
+            self.url
+        ));
+    }
+
+    pub fn clear_failures(&self) {
+        http_get(&format!("{}/_fake/clear", self.url));
+    }
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// A plain HTTP/1.1 GET to 127.0.0.1 without following redirects: (status, Location or body).
 pub fn http_get(url: &str) -> (u16, String) {
     use std::io::{Read, Write};

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
-pub use tempcreds_testkit::{Console, Moto, fakes_dir, free_port, http_get, venv};
+pub use tempcreds_testkit::{Console, Moto, Recorder, fakes_dir, free_port, http_get, venv};
 
 pub const ROLE: &str = "arn:aws:iam::123456789012:role/Lab";
 /// moto's default account for requests signed with unknown keys.
@@ -177,10 +177,16 @@ pub fn tempcreds_bin() -> String {
         .unwrap_or_else(|_| env!("CARGO_BIN_EXE_tempcreds").to_owned())
 }
 
+/// The virtualenv's tools, then the binary under test (a profile's `credential_process =
+/// tempcreds credential-process NAME` runs it by name, as on a user's PATH), then the rest.
 fn path_with_venv() -> String {
+    let bin = PathBuf::from(tempcreds_bin());
     format!(
-        "{}:{}",
+        "{}:{}:{}",
         venv().join("bin").display(),
+        bin.parent()
+            .map(|d| d.display().to_string())
+            .unwrap_or_default(),
         std::env::var("PATH").unwrap_or_default()
     )
 }
@@ -231,6 +237,13 @@ impl Run {
 /// A sandbox pointed at a server of the testkit.
 pub trait Sandboxed {
     fn sandbox(&self) -> Sandbox;
+}
+
+impl Sandboxed for Recorder {
+    /// A sandbox whose STS and IAM endpoint is the recording proxy.
+    fn sandbox(&self) -> Sandbox {
+        Sandbox::new(&self.url)
+    }
 }
 
 impl Sandboxed for Console {
