@@ -1,8 +1,9 @@
 //! `whoami`, `list` and `clear`: what identity a profile gives, which profiles and cached
 //! sessions exist, and forgetting them. Nothing here prints a secret.
 
-use tempcreds_core::cache::Cache;
-use tempcreds_core::engine::{Files, Last};
+use tempcreds_core::cache::{Cache, CacheKey};
+use tempcreds_core::engine::{Files, Last, Source};
+use tempcreds_core::keys::{self, KeyStore};
 use tempcreds_core::plan;
 use tempcreds_core::profile::{Profile, Profiles};
 use tempcreds_core::sso;
@@ -45,6 +46,9 @@ pub(crate) async fn whoami(args: &PositionalProfile, quiet: bool) -> Result<(), 
             ));
             let mfa = if p.chain.uses_mfa() { "yes" } else { "no" };
             lines.push(format!("mfa:       {mfa}"));
+            if let Source::Stored { profile } = &p.chain.source {
+                lines.push(stored_key_line(profile, quiet)?);
+            }
             (creds, region.name)
         }
         None => {
@@ -85,6 +89,28 @@ pub(crate) async fn whoami(args: &PositionalProfile, quiet: bool) -> Result<(), 
     common::print(&(lines.join("\n") + "\n"))
 }
 
+/// The stored key behind a profile: its id, store and age, with a warning past 90 days.
+fn stored_key_line(profile: &str, quiet: bool) -> Result<String, Error> {
+    let store = run::key_store();
+    let Some(key) = store.get(profile)? else {
+        return Ok(format!("key:       none in {}", store.describe()));
+    };
+    let days = (OffsetDateTime::now_utc() - key.created).whole_days();
+    if key.is_old(OffsetDateTime::now_utc()) {
+        crate::ui::warn(
+            quiet,
+            &format!(
+                "the key of profile {profile} is {days} days old: tempcreds keys rotate {profile}"
+            ),
+        );
+    }
+    Ok(format!(
+        "key:       {} in {} ({days} days old)",
+        key.access_key_id,
+        store.describe()
+    ))
+}
+
 fn kind(p: &Profile) -> String {
     match (&p.role_arn, &p.source_profile, &p.credential_process) {
         (Some(role), Some(src), _) => format!(
@@ -95,6 +121,14 @@ fn kind(p: &Profile) -> String {
             Some(cs) => format!("role via credential_source {cs}: {role}"),
             None => format!("role (no source_profile): {role}"),
         },
+        (None, _, Some(c)) if keys::is_own_process(c, &p.name) => format!(
+            "stored key{}",
+            if p.mfa_serial.is_some() {
+                " (MFA device)"
+            } else {
+                ""
+            }
+        ),
         (None, _, Some(_)) => "credential_process".to_owned(),
         (None, _, None) if p.access_key_id.is_some() => format!(
             "{}{}",
@@ -202,8 +236,7 @@ pub(crate) fn clear(profile: Option<&str>, quiet: bool) -> Result<(), Error> {
             let sso_label = sso_role_label(&env, name);
             cache.clear(|e| {
                 e.label.starts_with(&format!("profile {name}:"))
-                    || e.label
-                        .starts_with(&format!("MFA session of profile {name} "))
+                    || CacheKey::is_session_of(&e.label, name)
                     || sso_label.as_deref() == Some(e.label.as_str())
             })?
         }

@@ -200,14 +200,9 @@ pub(crate) fn show_on_terminal(text: &str) -> Result<(), Error> {
 /// as for the MFA code, so that stdin and stdout stay free. None when there is no terminal.
 pub(crate) fn read_hidden(prompt: &str) -> Option<Result<secrecy::SecretString, Error>> {
     use rustix::termios::{LocalModes, OptionalActions, tcgetattr, tcsetattr};
-    let tty = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/tty")
-        .ok()?;
-    let failed = |e: std::io::Error| Error::file("read from", std::path::Path::new("/dev/tty"), e);
+    let (tty, failed) = terminal()?;
     let run = || -> Result<secrecy::SecretString, Error> {
-        let mut out = tty.try_clone().map_err(failed)?;
+        let mut out = tty.try_clone().map_err(&failed)?;
         // Echo goes off before the prompt shows: what is typed once it is seen stays hidden.
         let saved = tcgetattr(&tty).map_err(|e| failed(e.into()))?;
         let mut quiet = saved.clone();
@@ -220,7 +215,7 @@ pub(crate) fn read_hidden(prompt: &str) -> Option<Result<secrecy::SecretString, 
         // Echo back on before anything else can fail.
         let restored = tcsetattr(&tty, OptionalActions::Now, &saved);
         let _ = writeln!(out);
-        read.map_err(failed)?;
+        read.map_err(&failed)?;
         restored.map_err(|e| failed(e.into()))?;
         Ok(secrecy::SecretString::from(
             line.trim_end_matches(['\r', '\n']),
@@ -277,20 +272,27 @@ impl tempcreds_core::keys::Passphrase for StorePassphrase {
 
 /// Reads one line from the terminal, echoed (a key id). None when there is no terminal.
 pub(crate) fn read_line(prompt: &str) -> Option<Result<String, Error>> {
+    let (tty, failed) = terminal()?;
+    let run = || -> Result<String, Error> {
+        let mut out = tty.try_clone().map_err(&failed)?;
+        write!(out, "{prompt}")
+            .and_then(|()| out.flush())
+            .map_err(&failed)?;
+        let mut line = String::new();
+        BufReader::new(&tty).read_line(&mut line).map_err(&failed)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    };
+    Some(run())
+}
+
+/// The terminal (`/dev/tty`), and how its read errors are reported; None without one.
+fn terminal() -> Option<(std::fs::File, impl Fn(std::io::Error) -> Error)> {
     let tty = OpenOptions::new()
         .read(true)
         .write(true)
         .open("/dev/tty")
         .ok()?;
-    let failed = |e: std::io::Error| Error::file("read from", std::path::Path::new("/dev/tty"), e);
-    let run = || -> Result<String, Error> {
-        let mut out = tty.try_clone().map_err(failed)?;
-        write!(out, "{prompt}")
-            .and_then(|()| out.flush())
-            .map_err(failed)?;
-        let mut line = String::new();
-        BufReader::new(&tty).read_line(&mut line).map_err(failed)?;
-        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
-    };
-    Some(run())
+    Some((tty, |e: std::io::Error| {
+        Error::file("read from", std::path::Path::new("/dev/tty"), e)
+    }))
 }

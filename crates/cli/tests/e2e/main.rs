@@ -14,6 +14,7 @@ mod ini_oracle;
 mod keys;
 mod keys_rotate;
 mod keys_secret_service;
+mod keys_sources;
 mod killed;
 mod outputs;
 mod profiles;

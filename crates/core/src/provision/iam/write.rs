@@ -2,15 +2,14 @@
 //! yet know the just-created user.
 
 use aws_sdk_iam::error::ProvideErrorMetadata;
-use secrecy::SecretString;
 use serde_json::Value;
 use tracing::debug;
 
 use super::{Made, SdkIam, is, tag};
+use crate::Error;
 use crate::provision::{
     Change, MANAGED_TAG, MANAGED_VALUE, PROFILE_TAG, ROLE_POLICY, Removal, USER_POLICY,
 };
-use crate::{Credentials, Error, Origin};
 
 impl SdkIam {
     /// Applies one setup change.
@@ -127,23 +126,7 @@ impl SdkIam {
                 });
             }
             Change::CreateAccessKey => {
-                let out = c
-                    .create_access_key()
-                    .user_name(name)
-                    .send()
-                    .await
-                    .map_err(self.err("CreateAccessKey"))?;
-                let k = out.access_key().ok_or_else(|| Error::Transport {
-                    message: "CreateAccessKey returned no key".into(),
-                    hint: None,
-                })?;
-                return Ok(Made::Key(Credentials {
-                    access_key_id: k.access_key_id().to_owned(),
-                    secret_access_key: SecretString::from(k.secret_access_key()),
-                    session_token: None,
-                    expiration: None,
-                    origin: Origin::LongTerm,
-                }));
+                return Ok(Made::Key(self.create_access_key(name).await?.credentials));
             }
         }
         Ok(Made::Nothing)
