@@ -121,6 +121,7 @@ impl<'a> Delivery<'a> {
             // checked again under the lock when writing.
             let current = awsfile::read_to_string_if_exists(&cred_file)?.unwrap_or_default();
             refuse_long_term(&current, &write_profile, args.force, &cred_file)?;
+            refuse_stored(env, &write_profile)?;
         }
         Ok(Self {
             args,
@@ -252,6 +253,21 @@ pub(crate) fn refuse_long_term(
                 "choose another name with --write-profile, or pass --force to replace it"
                     .to_owned(),
             ),
+        ));
+    }
+    Ok(())
+}
+
+/// Keys written into a profile whose key is stored would shadow it (the AWS CLI reads the
+/// file's keys before `credential_process`) and put it in two places: refused, even with
+/// `--force`.
+fn refuse_stored(env: &Env, profile: &str) -> Result<(), Error> {
+    if crate::keys::config_names_store(env, profile)? {
+        return Err(Error::refused(
+            format!(
+                "profile \"{profile}\" keeps its long-term key in the key store: credentials written into it would shadow that key"
+            ),
+            Some("choose another name with --write-profile".to_owned()),
         ));
     }
     Ok(())

@@ -3,7 +3,7 @@
 
 use tempcreds_core::cache::{Cache, CacheKey};
 use tempcreds_core::engine::{Files, Last, Source};
-use tempcreds_core::keys::{self, KeyStore};
+use tempcreds_core::keys::KeyStore;
 use tempcreds_core::plan;
 use tempcreds_core::profile::{Profile, Profiles};
 use tempcreds_core::sso;
@@ -121,7 +121,7 @@ fn kind(p: &Profile) -> String {
             Some(cs) => format!("role via credential_source {cs}: {role}"),
             None => format!("role (no source_profile): {role}"),
         },
-        (None, _, Some(c)) if keys::is_own_process(c, &p.name) => format!(
+        (None, _, Some(_)) if p.is_stored() => format!(
             "stored key{}",
             if p.mfa_serial.is_some() {
                 " (MFA device)"

@@ -35,9 +35,7 @@ fn check_profile(profiles: &Profiles, name: &str, moving: bool) -> Result<(), Er
             Some("store the key of the profile its source_profile names".to_owned()),
         ));
     }
-    if let Some(cmd) = &p.credential_process
-        && !keys::is_own_process(cmd, name)
-    {
+    if p.credential_process.is_some() && !p.is_stored() {
         return Err(Error::refused(
             format!("profile {name} already has a credential_process that is not tempcreds'"),
             Some("remove that line first, or store the key under another profile name".to_owned()),
@@ -141,16 +139,23 @@ pub(crate) fn write_process_line(env: &Env, profile: &str) -> Result<(), Error> 
     })
 }
 
+/// Whether the config file names the key store for `profile` (its own credential_process
+/// line): read without opening the store.
+pub(crate) fn config_names_store(env: &Env, profile: &str) -> Result<bool, Error> {
+    let config = awsfile::read_to_string_if_exists(&paths::config_file(env))?.unwrap_or_default();
+    Ok(Profiles::from_texts(&config, "")
+        .get(profile)
+        .is_some_and(|p| p.is_stored()))
+}
+
 /// Removes the profile's `credential_process` line if it is tempcreds' own.
 pub(crate) fn remove_process_line(env: &Env, profile: &str) -> Result<bool, Error> {
     let mut removed = false;
     awsfile::update_file(&paths::config_file(env), |current| {
-        let p = Profiles::from_texts(current, "");
-        let ours = p
+        if !Profiles::from_texts(current, "")
             .get(profile)
-            .and_then(|p| p.credential_process.as_deref())
-            .is_some_and(|c| keys::is_own_process(c, profile));
-        if !ours {
+            .is_some_and(|p| p.is_stored())
+        {
             return Ok(None);
         }
         removed = true;

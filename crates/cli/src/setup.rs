@@ -358,12 +358,7 @@ fn stored_key(profile: &str) -> Result<Option<String>, Error> {
 /// The stored key of `profile` when its config names the store (the store is not opened,
 /// nor a passphrase asked, for a profile that does not use it).
 fn stored_key_if_any(env: &Env, profile: &str) -> Result<Option<String>, Error> {
-    let config = awsfile::read_to_string_if_exists(&paths::config_file(env))?.unwrap_or_default();
-    let uses_store = tempcreds_core::profile::Profiles::from_texts(&config, "")
-        .get(profile)
-        .and_then(|p| p.credential_process.as_deref())
-        .is_some_and(|c| tempcreds_core::keys::is_own_process(c, profile));
-    if uses_store {
+    if keys::config_names_store(env, profile)? {
         stored_key(profile)
     } else {
         Ok(None)

@@ -184,6 +184,21 @@ fn a_stored_profile_is_used_by_tempcreds_the_aws_cli_and_boto3_with_sessions_not
         child.stdout
     );
 
+    // Written into its own section, session keys would shadow the stored key: refused.
+    let shadow = sb
+        .tempcreds(&["assume", "--profile", "base", "-o", "write", "--force"])
+        .fails(2);
+    assert!(shadow.stderr.contains("shadow"), "{}", shadow.stderr);
+    assert!(!sb.credentials_file().exists());
+    let who = sb.tempcreds(&["whoami", "base"]).ok().stdout;
+    assert!(
+        who.contains(&format!("key:       {id} in the key store file"))
+            && who.contains("(0 days old)"),
+        "{who}"
+    );
+    let kinds = sb.tempcreds(&["list"]).ok().stdout;
+    assert!(kinds.contains("base     stored key\n"), "{kinds}");
+
     // --no-session: the key itself, asked for explicitly, with a warning.
     let raw = sb
         .tempcreds(&[
@@ -462,5 +477,62 @@ s.finish()
         refused.stderr.contains("passphrase does not open"),
         "{}",
         refused.stderr
+    );
+}
+
+/// The passphrase the sandbox gives (TEMPCREDS_KEY_STORE_PASSPHRASE), for writing a store here.
+struct SandboxPassphrase;
+
+impl tempcreds_core::keys::Passphrase for SandboxPassphrase {
+    fn passphrase(
+        &self,
+        _: &std::path::Path,
+        _: bool,
+    ) -> Result<secrecy::SecretString, tempcreds_core::Error> {
+        Ok(secrecy::SecretString::from("test passphrase"))
+    }
+}
+
+#[test]
+fn keys_older_than_ninety_days_are_named_by_list_and_whoami() {
+    use tempcreds_core::keys::{FileStore, KeyStore, StoredKey};
+    let moto = Moto::start();
+    let mut sb = Sandbox::new(&moto.url);
+    let store = FileStore::new(store_file(&sb), Box::new(SandboxPassphrase));
+    let created = time::OffsetDateTime::now_utc() - time::Duration::days(120);
+    let key = StoredKey {
+        access_key_id: "AKIAOLDKEY0000000001".into(),
+        secret: secrecy::SecretString::from("old/secret"),
+        created,
+    };
+    store.put("old", &key).unwrap();
+    sb.write(
+        "aws/config",
+        "[profile old]\ncredential_process = tempcreds credential-process old\n",
+    );
+    sb.unset("AWS_ACCESS_KEY_ID").unset("AWS_SECRET_ACCESS_KEY");
+    let listed = sb.tempcreds(&["keys", "list"]).ok();
+    assert!(
+        has_row(
+            &listed.stdout,
+            &["old", "AKIAOLDKEY0000000001", "file", "120d"]
+        ),
+        "{}",
+        listed.stdout
+    );
+    assert!(
+        listed
+            .stderr
+            .contains("older than 90 days: tempcreds keys rotate old"),
+        "{}",
+        listed.stderr
+    );
+    let who = sb.tempcreds(&["whoami", "old"]).ok();
+    assert!(who.stdout.contains("(120 days old)"), "{}", who.stdout);
+    assert!(
+        who.stderr
+            .contains("120 days old: tempcreds keys rotate old"),
+        "{}",
+        who.stderr
     );
 }

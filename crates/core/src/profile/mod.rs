@@ -79,6 +79,16 @@ pub struct Profile {
     pub has_session_token: bool,
 }
 
+impl Profile {
+    /// Whether the profile's `credential_process` is tempcreds' own for it: its long-term
+    /// key is in the key store.
+    pub fn is_stored(&self) -> bool {
+        self.credential_process
+            .as_deref()
+            .is_some_and(|c| crate::keys::is_own_process(c, &self.name))
+    }
+}
+
 /// All profiles by name.
 #[derive(Debug, Clone, Default)]
 pub struct Profiles {

@@ -112,10 +112,7 @@ pub fn resolve(
             });
         }
         let has_keys = p.access_key_id.is_some() && p.has_secret;
-        let stored = p
-            .credential_process
-            .as_deref()
-            .is_some_and(|c| crate::keys::is_own_process(c, &current));
+        let stored = p.is_stored();
         if has_keys && stored {
             return Err(ResolveError::TwoPlaces {
                 profile: current,
