@@ -82,8 +82,21 @@ fn a_stored_key_is_replaced_proved_first_and_the_old_one_deleted_with_the_new() 
     assert_eq!(iam_keys(&admin, "base"), [format!("{old} Active")]);
 
     let from = rec.calls().len();
-    let done = sb.tempcreds(&["keys", "rotate", "base"]).ok();
+    let done = sb.tempcreds(&["-vv", "keys", "rotate", "base"]).ok();
     let new = stored_id(&sb, "base");
+    let raw = sb.tempcreds(&["env", "base", "--no-session"]).ok().stdout;
+    let new_secret = raw
+        .lines()
+        .find_map(|l| l.strip_prefix("export AWS_SECRET_ACCESS_KEY='"))
+        .unwrap()
+        .trim_end_matches('\'');
+    for s in [secret.as_str(), new_secret] {
+        assert!(
+            !done.stderr.contains(s) && !done.stdout.contains(s),
+            "a secret in -vv: {}",
+            done.stderr
+        );
+    }
     assert_ne!(new, old);
     assert!(
         done.stderr

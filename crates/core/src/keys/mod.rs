@@ -1,7 +1,7 @@
 //! The long-term key store: where an IAM user's access key lives instead of
-//! `~/.aws/credentials`. One seam (`KeyStore`) with three implementations: the desktop's
-//! Secret Service (`secret_service`), an encrypted file (`file`), and an in-memory fake for
-//! the hermetic tests. Which one a run uses is decided once (`Choice`), and the store is
+//! `~/.aws/credentials`. One seam (`KeyStore`) with three implementations: the system's key
+//! store (`native`: the Secret Service on Linux, the Keychain on macOS), an encrypted file
+//! (`file`), and an in-memory fake for the hermetic tests. Which one a run uses is decided once (`Choice`), and the store is
 //! opened only when a key is needed (`Lazy`), so a cache hit never touches it.
 //!
 //! A profile says that its keys are stored with the line the AWS CLI and SDKs run,
@@ -10,7 +10,7 @@
 
 mod file;
 mod memory;
-mod secret_service;
+mod native;
 #[cfg(test)]
 mod tests;
 
@@ -25,7 +25,7 @@ use time::format_description::well_known::Rfc3339;
 
 pub use file::FileStore;
 pub use memory::MemoryStore;
-pub use secret_service::SecretServiceStore;
+pub use native::NativeStore;
 
 use crate::env::Env;
 use crate::rules::Invalid;
@@ -185,9 +185,9 @@ pub fn choice(env: &Env) -> Result<Choice, Invalid> {
 /// Opens the chosen store (auto: asks the session bus whether a Secret Service answers).
 pub fn open(choice: &Choice, passphrase: Box<dyn Passphrase>) -> Result<Box<dyn KeyStore>, Error> {
     Ok(match choice {
-        Choice::SecretService => Box::new(SecretServiceStore::connect()?),
+        Choice::SecretService => Box::new(NativeStore::connect()?),
         Choice::File(path) => Box::new(FileStore::new(path.clone(), passphrase)),
-        Choice::Auto(path) => match SecretServiceStore::offered() {
+        Choice::Auto(path) => match NativeStore::offered() {
             Some(ss) => Box::new(ss),
             None => Box::new(FileStore::new(path.clone(), passphrase)),
         },

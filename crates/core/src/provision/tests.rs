@@ -177,6 +177,19 @@ fn teardown_goes_in_the_order_iam_requires_and_only_its_own_profile() {
             .contains(&Removal::Profile("lab".into()))
     );
     assert_eq!(teardown("lab", &empty(), false).unwrap(), vec![]);
+    // A stored key of the user's goes with it (and only one of the user's keys).
+    s.stored_key = Some("AKIA1".into());
+    assert!(
+        teardown("lab", &s, false)
+            .unwrap()
+            .contains(&Removal::StoredKey("lab".into()))
+    );
+    s.stored_key = Some("AKIAOTHER".into());
+    assert!(
+        !teardown("lab", &s, false)
+            .unwrap()
+            .contains(&Removal::StoredKey("lab".into()))
+    );
 }
 
 #[test]
