@@ -114,6 +114,41 @@ pub(crate) fn store_and_verify(
     Ok(())
 }
 
+/// The two key lines of the profile rewritten in place (the lossless editor), then read back.
+pub(crate) fn keep_in_file(
+    path: &std::path::Path,
+    profile: &str,
+    key: &tempcreds_core::Credentials,
+) -> Result<(), Error> {
+    let pairs = [
+        ("aws_access_key_id", key.access_key_id.as_str()),
+        ("aws_secret_access_key", key.secret()),
+    ];
+    awsfile::update_file(path, |current| {
+        Ok(Some(
+            awsfile::set_profile(current, FileKind::Credentials, profile, &pairs).text,
+        ))
+    })?;
+    let text = awsfile::read_to_string_if_exists(path)?.unwrap_or_default();
+    let set = awsfile::ProfileSet::from_texts("", &text);
+    let back = set.profile(profile);
+    let same = back.is_some_and(|p| {
+        p.get("aws_access_key_id") == Some(key.access_key_id.as_str())
+            && p.get("aws_secret_access_key") == Some(key.secret_access_key.expose_secret())
+    });
+    if same {
+        Ok(())
+    } else {
+        Err(Error::Transport {
+            message: format!(
+                "{} did not give back the key just written to profile {profile}",
+                path.display()
+            ),
+            hint: None,
+        })
+    }
+}
+
 /// Writes `credential_process = tempcreds credential-process NAME` into `[profile NAME]`.
 pub(crate) fn write_process_line(env: &Env, profile: &str) -> Result<(), Error> {
     let line = keys::process_line(profile);

@@ -23,7 +23,7 @@ use tempcreds_core::{Credentials, Env, Error};
 
 use crate::args::KeysRotateArgs;
 use crate::run::{self, Context};
-use crate::{common, keys, setup, ui};
+use crate::{common, fresh_code, keys, setup, ui};
 
 /// Where the profile's long-term key is kept.
 enum Place {
@@ -267,7 +267,7 @@ impl Rotation {
             })],
             region: None,
         };
-        let fresh = FreshCode::new(codes);
+        let fresh = fresh_code::FreshCode::new(codes);
         Ok(run::run_codes(
             &chain,
             &self.region,
@@ -314,7 +314,7 @@ impl Rotation {
                     created: new.created,
                 },
             ),
-            Place::File(path) => keep_in_file(path, &self.name, key),
+            Place::File(path) => keys::keep_in_file(path, &self.name, key),
         }
     }
 
@@ -391,68 +391,4 @@ fn iam_wait() -> u64 {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(90)
-}
-
-/// The two key lines of the profile rewritten in place (the lossless editor), then read back.
-fn keep_in_file(path: &std::path::Path, profile: &str, key: &Credentials) -> Result<(), Error> {
-    let pairs = [
-        ("aws_access_key_id", key.access_key_id.as_str()),
-        ("aws_secret_access_key", key.secret()),
-    ];
-    awsfile::update_file(path, |current| {
-        Ok(Some(
-            awsfile::set_profile(current, FileKind::Credentials, profile, &pairs).text,
-        ))
-    })?;
-    let text = awsfile::read_to_string_if_exists(path)?.unwrap_or_default();
-    let set = awsfile::ProfileSet::from_texts("", &text);
-    let back = set.profile(profile);
-    let same = back.is_some_and(|p| {
-        p.get("aws_access_key_id") == Some(key.access_key_id.as_str())
-            && p.get("aws_secret_access_key") == Some(key.secret_access_key.expose_secret())
-    });
-    if same {
-        Ok(())
-    } else {
-        Err(Error::Transport {
-            message: format!(
-                "{} did not give back the key just written to profile {profile}",
-                path.display()
-            ),
-            hint: None,
-        })
-    }
-}
-
-/// A second MFA code that is not the first again: STS refuses a TOTP code used twice in its
-/// 30-second window (field evidence), so a repeat from `mfa_process` waits for the next one.
-struct FreshCode<'a> {
-    inner: &'a MfaChooser<'a>,
-}
-
-impl<'a> FreshCode<'a> {
-    fn new(inner: &'a MfaChooser<'a>) -> Self {
-        Self { inner }
-    }
-}
-
-impl MfaCodes for FreshCode<'_> {
-    fn code(&self, device: &MfaDevice) -> Result<String, Error> {
-        let code = self.inner.code(device)?;
-        if self.inner.repeated(&code) {
-            let now = time::OffsetDateTime::now_utc().unix_timestamp();
-            let wait = 30 - now.rem_euclid(30) + 1;
-            ui::notice(
-                false,
-                &format!("waiting {wait} s for the next MFA code (a code is used only once)"),
-            );
-            std::thread::sleep(std::time::Duration::from_secs(wait as u64));
-            let next = self.inner.code(device)?;
-            if self.inner.repeated(&next) {
-                return Err(Invalid::new("--mfa-code", "needs a new code for the new key's session: the first code cannot be used twice").into());
-            }
-            return Ok(next);
-        }
-        Ok(code)
-    }
 }

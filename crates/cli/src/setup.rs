@@ -21,8 +21,8 @@ use tempcreds_core::{Credentials, Env, Error};
 
 use crate::args::{ProvisionOptions, SetupArgs, TeardownArgs};
 use crate::run::{self, Context};
-use crate::{assume, common, keys, ui};
-use tempcreds_core::keys::{KeyStore, StoredKey};
+use crate::{assume, common, keys, setup_store, ui};
+use tempcreds_core::keys::KeyStore;
 
 /// `--dry-run`: the changes, one a line, on stdout.
 fn print_plan(command: &str, name: &str, items: &[impl std::fmt::Display]) -> Result<(), Error> {
@@ -145,7 +145,7 @@ pub(crate) async fn setup(args: &SetupArgs, quiet: bool) -> Result<(), Error> {
     state.profile_key = if args.show_secret {
         None
     } else if args.key_store {
-        stored_key(&want.profile)?
+        setup_store::stored_key(&want.profile)?
     } else {
         profile_key(&cred_file, &want.profile)?
     };
@@ -156,7 +156,7 @@ pub(crate) async fn setup(args: &SetupArgs, quiet: bool) -> Result<(), Error> {
         // and a stored key never sits beside keys in the credentials file.
         let current = awsfile::read_to_string_if_exists(&cred_file)?.unwrap_or_default();
         if args.key_store {
-            refuse_keys_in_file(&current, &want.profile, &cred_file)?;
+            setup_store::refuse_keys_in_file(&current, &want.profile, &cred_file)?;
         } else {
             assume::refuse_long_term(&current, &want.profile, args.common.force, &cred_file)?;
         }
@@ -202,7 +202,7 @@ pub(crate) async fn setup(args: &SetupArgs, quiet: bool) -> Result<(), Error> {
             summary["AccessKeyId"] = json!(key.access_key_id);
             summary["SecretAccessKey"] = json!(key.secret());
         } else if args.key_store {
-            store_key(&env, &want.profile, key, quiet)?;
+            setup_store::store_key(&env, &want.profile, key, quiet)?;
         } else {
             write_key(&cred_file, &want.profile, key, args.common.force, quiet)?;
         }
@@ -350,61 +350,6 @@ async fn wait_until_usable(
     .await
 }
 
-/// The access key id the key store holds for `profile`, if any.
-fn stored_key(profile: &str) -> Result<Option<String>, Error> {
-    Ok(run::key_store().get(profile)?.map(|k| k.access_key_id))
-}
-
-/// The stored key of `profile` when its config names the store (the store is not opened,
-/// nor a passphrase asked, for a profile that does not use it).
-fn stored_key_if_any(env: &Env, profile: &str) -> Result<Option<String>, Error> {
-    if keys::config_names_store(env, profile)? {
-        stored_key(profile)
-    } else {
-        Ok(None)
-    }
-}
-
-/// `--key-store`: keys for the profile in the credentials file would be a second copy.
-fn refuse_keys_in_file(current: &str, profile: &str, cred_file: &Path) -> Result<(), Error> {
-    if awsfile::holds_long_term_keys(current, FileKind::Credentials, profile) {
-        return Err(Error::refused(
-            format!(
-                "profile {profile} holds keys in {}: with --key-store the new key would be a second one beside them",
-                cred_file.display()
-            ),
-            Some(format!(
-                "move them first (tempcreds keys add {profile} --move), or choose another --write-profile"
-            )),
-        ));
-    }
-    Ok(())
-}
-
-/// `--key-store`: the new key into the store (read back), its profile's credential_process
-/// line into the config file.
-fn store_key(env: &Env, profile: &str, key: &Credentials, quiet: bool) -> Result<(), Error> {
-    let store = run::key_store();
-    let stored = StoredKey {
-        access_key_id: key.access_key_id.clone(),
-        secret: key.secret_access_key.clone(),
-        created: time::OffsetDateTime::now_utc(),
-    };
-    keys::store_and_verify(store, profile, &stored)?;
-    keys::forget_sessions(env, profile)?;
-    keys::write_process_line(env, profile)?;
-    ui::notice(
-        quiet,
-        &format!(
-            "stored the new access key {} for profile \"{profile}\" in {} (credential_process = {})",
-            key.access_key_id,
-            store.describe(),
-            tempcreds_core::keys::process_line(profile)
-        ),
-    );
-    Ok(())
-}
-
 fn write_key(
     cred_file: &Path,
     profile: &str,
@@ -457,7 +402,7 @@ pub(crate) async fn teardown(args: &TeardownArgs, quiet: bool) -> Result<(), Err
         .and_then(|u| u.tags.get(PROFILE_TAG).cloned());
     if let Some(p) = &profile {
         state.profile_key = profile_key(&cred_file, p)?;
-        state.stored_key = stored_key_if_any(&env, p)?;
+        state.stored_key = setup_store::stored_key_if_any(&env, p)?;
     }
     let steps = provision::teardown(&args.name, &state, args.common.force).map_err(refusal)?;
     if args.common.dry_run {

@@ -15,6 +15,7 @@ mod keys;
 mod keys_rotate;
 mod keys_secret_service;
 mod keys_sources;
+mod keys_terminal;
 mod killed;
 mod outputs;
 mod profiles;
