@@ -8,16 +8,14 @@
 
 use std::path::PathBuf;
 
-use secrecy::ExposeSecret;
-use tempcreds_core::awsfile::{self, FileKind, paths};
+use tempcreds_core::awsfile::{self, paths};
 use tempcreds_core::engine::{
-    Chain, Files, GivenKeys, Last, MfaChooser, MfaCodes, MfaDevice, NoCache, SessionStep, Source,
-    Step,
+    Chain, Files, GivenKeys, Last, MfaChooser, MfaDevice, NoCache, SessionStep, Source, Step,
 };
 use tempcreds_core::keys::{KeyStore, StoredKey};
 use tempcreds_core::profile::{self, Profiles};
 use tempcreds_core::provision::iam::{NewKey, SdkIam};
-use tempcreds_core::rules::{self, Invalid};
+use tempcreds_core::rules;
 use tempcreds_core::sts::{SdkSts, Sts};
 use tempcreds_core::{Credentials, Env, Error};
 

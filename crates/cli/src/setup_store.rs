@@ -26,7 +26,11 @@ pub(crate) fn stored_key_if_any(env: &Env, profile: &str) -> Result<Option<Strin
 }
 
 /// `--key-store`: keys for the profile in the credentials file would be a second copy.
-pub(crate) fn refuse_keys_in_file(current: &str, profile: &str, cred_file: &Path) -> Result<(), Error> {
+pub(crate) fn refuse_keys_in_file(
+    current: &str,
+    profile: &str,
+    cred_file: &Path,
+) -> Result<(), Error> {
     if awsfile::holds_long_term_keys(current, FileKind::Credentials, profile) {
         return Err(Error::refused(
             format!(
@@ -43,7 +47,12 @@ pub(crate) fn refuse_keys_in_file(current: &str, profile: &str, cred_file: &Path
 
 /// `--key-store`: the new key into the store (read back), its profile's credential_process
 /// line into the config file.
-pub(crate) fn store_key(env: &Env, profile: &str, key: &Credentials, quiet: bool) -> Result<(), Error> {
+pub(crate) fn store_key(
+    env: &Env,
+    profile: &str,
+    key: &Credentials,
+    quiet: bool,
+) -> Result<(), Error> {
     let store = run::key_store();
     let stored = StoredKey {
         access_key_id: key.access_key_id.clone(),
@@ -64,4 +73,3 @@ pub(crate) fn store_key(env: &Env, profile: &str, key: &Credentials, quiet: bool
     );
     Ok(())
 }
-
