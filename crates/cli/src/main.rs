@@ -70,6 +70,7 @@ fn main() -> ExitCode {
             );
             Ok(())
         }
+        Command::Manpages { dir } => manpages(dir),
         Command::Assume(a) => runtime().block_on(assume::run(a, quiet)),
         Command::Console(c) => runtime().block_on(console::run(c, quiet)),
         Command::Session(a) => runtime().block_on(profiles::session(a, quiet)),
@@ -108,6 +109,14 @@ fn main() -> ExitCode {
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// The man pages, generated from the clap definitions (so they say what --help says); the
+/// copies in the repository's man/ are checked against them by scripts/test.
+fn manpages(dir: &std::path::Path) -> Result<(), tempcreds_core::Error> {
+    let failed = |e| tempcreds_core::Error::file("write the man pages to", dir, e);
+    std::fs::create_dir_all(dir).map_err(failed)?;
+    clap_mangen::generate_to(Cli::command(), dir).map_err(failed)
 }
 
 pub(crate) fn runtime() -> tokio::runtime::Runtime {

@@ -98,6 +98,11 @@ pub(crate) enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Write the man pages (tempcreds.1 and one per subcommand) into DIR (e.g. ~/.local/share/man/man1)
+    Manpages {
+        /// The directory (created if missing)
+        dir: std::path::PathBuf,
+    },
 }
 
 const EXEC_EXAMPLES: &str = "\
