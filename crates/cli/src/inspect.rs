@@ -95,8 +95,9 @@ fn stored_key_line(profile: &str, quiet: bool) -> Result<String, Error> {
     let Some(key) = store.get(profile)? else {
         return Ok(format!("key:       none in {}", store.describe()));
     };
-    let days = (OffsetDateTime::now_utc() - key.created).whole_days();
-    if key.is_old(OffsetDateTime::now_utc()) {
+    let now = OffsetDateTime::now_utc();
+    let days = (now - key.created).whole_days();
+    if key.is_old(now) {
         crate::ui::warn(
             quiet,
             &format!(

@@ -349,7 +349,7 @@ pub(crate) fn list(quiet: bool) -> Result<(), Error> {
     ]];
     let mut old = Vec::new();
     for k in store.list()? {
-        if now - k.created > keys::ROTATE_AFTER {
+        if k.is_old(now) {
             old.push(k.profile.clone());
         }
         rows.push([

@@ -209,7 +209,7 @@ impl Rotation {
             format!("CreateAccessKey for user {user}"),
             format!(
                 "wait until the new key works (GetCallerIdentity with it, up to {} s)",
-                iam_wait()
+                tempcreds_core::provision::retry::limit().as_secs()
             ),
             format!("keep the new key in {} and read it back", self.where_kept()),
             format!("forget the cached sessions made from {old}"),
@@ -382,11 +382,4 @@ impl Rotation {
             .await
             .map_err(|e| unfinished("deleted", e))
     }
-}
-
-fn iam_wait() -> u64 {
-    std::env::var("TEMPCREDS_IAM_WAIT")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(90)
 }

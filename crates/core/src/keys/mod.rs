@@ -73,8 +73,13 @@ impl StoredKey {
 
     /// Whether the key is past `ROTATE_AFTER` at `now`.
     pub fn is_old(&self, now: OffsetDateTime) -> bool {
-        now - self.created > ROTATE_AFTER
+        past_rotation(self.created, now)
     }
+}
+
+/// The one rule for "rotate this key": created more than `ROTATE_AFTER` before `now`.
+fn past_rotation(created: OffsetDateTime, now: OffsetDateTime) -> bool {
+    now - created > ROTATE_AFTER
 }
 
 /// What a store says about a key without its secret (`keys list`).
@@ -83,6 +88,13 @@ pub struct Listed {
     pub profile: String,
     pub access_key_id: String,
     pub created: OffsetDateTime,
+}
+
+impl Listed {
+    /// Whether the key is past `ROTATE_AFTER` at `now`.
+    pub fn is_old(&self, now: OffsetDateTime) -> bool {
+        past_rotation(self.created, now)
+    }
 }
 
 /// A key as the stores serialise it (inside their encryption: never written in the clear).

@@ -108,9 +108,9 @@ impl NativeStore {
 impl KeyStore for NativeStore {
     fn describe(&self) -> String {
         if cfg!(target_os = "macos") {
-            "the macOS Keychain".to_owned()
+            native_name().to_owned()
         } else {
-            "the Secret Service (default keyring)".to_owned()
+            format!("{} (default keyring)", native_name())
         }
     }
 

@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use crate::Error;
 
-fn limit() -> Duration {
+/// How long a wait for IAM lasts: `TEMPCREDS_IAM_WAIT` seconds, default 90.
+pub fn limit() -> Duration {
     let secs = std::env::var("TEMPCREDS_IAM_WAIT")
         .ok()
         .and_then(|s| s.parse().ok())
