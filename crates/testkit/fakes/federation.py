@@ -19,7 +19,7 @@ Test hooks: GET /_fake/log (what getSigninToken received), /_fake/sts (how many 
 were proxied), /_fake/advance?seconds=N (move the clock), /_fake/expire-in?seconds=N (STS
 answers from now on say the credentials expire N seconds from the moment they are issued,
 as a session nearing its end would; 0 turns this off), /_fake/sts-down?on=1|0 (every STS
-call is refused with AccessDenied while on), and two broken endpoints for
+call is answered 503 ServiceUnavailable while on: an outage, which the SDKs retry), and two broken endpoints for
 error tests: /_fake/html/federation (200, not JSON), /_fake/empty/federation (200, {}).
 """
 import json
@@ -59,9 +59,9 @@ def proxy(req):
         sts_calls[0] += 1
         if sts_down[0]:
             return Response(
-                "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
-                "<Message>the fake STS is refusing everything</Message></Error></ErrorResponse>",
-                status=403, content_type="text/xml")
+                "<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code>"
+                "<Message>the fake STS is down</Message></Error></ErrorResponse>",
+                status=503, content_type="text/xml")
     headers = {k: v for k, v in req.headers.items() if k.lower() not in ("host", "content-length")}
     body = req.get_data()
     r = requests.post(MOTO + "/", data=body, headers=headers, timeout=30)

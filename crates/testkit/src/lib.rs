@@ -214,7 +214,7 @@ impl Console {
         http_get(&format!("{}/_fake/expire-in?seconds={seconds}", self.url));
     }
 
-    /// While `down`, every STS call through the fake is refused (AccessDenied).
+    /// While `down`, every STS call through the fake is answered 503 ServiceUnavailable.
     pub fn sts_down(&self, down: bool) {
         http_get(&format!(
             "{}/_fake/sts-down?on={}",

@@ -1,6 +1,6 @@
 //! The credentials-file editor against botocore: thousands of generated, realistic files
 //! (header comments, comments of both kinds, CRLF/LF mixes, no final newline, unicode, tabs,
-//! duplicate sections, `[default]`, long lines), each edited by the writer tempcreds runs,
+//! duplicate sections, `[default]`, long lines, `key: value` lines), each edited by the writer tempcreds runs,
 //! each read before and after by botocore in one long-lived process (the testkit's `fakes/botocore_ini.py`).
 //! A failure shrinks to a minimal file, printed to become a fixed case in `REGRESSIONS`.
 
@@ -31,6 +31,14 @@ const REGRESSIONS: &[(&str, &str)] = &[
     ("work", "[work]; adjacent\r\naws_session_token = t\r\n"),
     ("a", "[ a ]\naws_session_token = t\nregion = x\n"),
     ("a", "[a]\naws_session_token = t\n\n  continued\n"),
+    (
+        "a",
+        "[a]\naws_access_key_id: AKIAOLD\naws_secret_access_key: s\n",
+    ),
+    (
+        "a",
+        "[a]\naws_session_token:x = t\n  continued\n[b]\nk: v\n",
+    ),
 ];
 
 /// botocore, answering batches of paths.
@@ -166,7 +174,8 @@ fn file(r: &mut Rng, target: &str) -> Vec<String> {
                 continue;
             }
             used.push(key.to_ascii_lowercase());
-            let sep = r.pick(&[" = ", "=", "\t=\t", " =", "= "]);
+            // `:` is configparser's other delimiter (botocore reads `k: v` as key k).
+            let sep = r.pick(&[" = ", "=", "\t=\t", " =", "= ", ": ", ":", " : "]);
             lines.push(format!("{key}{sep}{}", value(r)));
             if r.chance(5) {
                 lines.push("s3 =".to_owned());

@@ -221,13 +221,25 @@ fn console_list_and_whoami_for_sso_profiles() {
 #[test]
 fn assume_and_exec_server_take_sso_profiles_and_a_throttled_portal_says_so() {
     let sso = Sso::start(&accounts());
-    let sb = sso_sandbox(&sso);
+    let mut sb = sso_sandbox(&sso);
     aws_cli_login(&sb, &sso);
     let json = sb
         .tempcreds(&["assume", "--profile", "corp-dev", "-o", "json"])
         .ok()
         .json();
     assert!(json["AccessKeyId"].as_str().unwrap().starts_with("ASIA"));
+    // GetRoleCredentials names no role: one GetCallerIdentity does, cached with the
+    // credentials, so a hit sends nothing (STS unreachable now, and the ARN still there).
+    assert_eq!(json["AssumedRoleArn"], DEV_ADMIN, "{json}");
+    sb.set("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9");
+    let hit = sb
+        .tempcreds(&["assume", "--profile", "corp-dev", "-o", "json"])
+        .ok();
+    assert!(!hit.stderr.contains("warn"), "{}", hit.stderr);
+    let again = hit.json();
+    assert_eq!(again["AssumedRoleArn"], DEV_ADMIN, "{again}");
+    assert_eq!(again["AccessKeyId"], json["AccessKeyId"]);
+    sb.unset("AWS_ENDPOINT_URL_STS");
     let out = sb
         .tempcreds(&[
             "exec",

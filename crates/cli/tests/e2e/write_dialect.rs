@@ -25,17 +25,45 @@ fn a_header_with_a_comment_is_updated_in_place_and_every_profile_still_works() {
 }
 
 #[test]
+fn colon_delimited_keys_are_replaced_with_equals_lines_the_aws_cli_reads() {
+    // botocore reads `key: value` (configparser's second delimiter); left beside a new `=`
+    // line it would make a duplicate key and botocore would reject the whole file.
+    let moto = Moto::start();
+    let sb = Sandbox::new(&moto.url);
+    sb.write(
+        "aws/credentials",
+        "[work]\naws_access_key_id: ASIAOLD\naws_secret_access_key : old\naws_session_token:old\n",
+    );
+    sb.tempcreds(&["assume", "-r", ROLE, "-s", "work", "-o", "write"])
+        .ok();
+    let after = std::fs::read_to_string(sb.credentials_file()).unwrap();
+    assert!(!after.contains("old"), "{after}");
+    assert_eq!(after.matches("aws_access_key_id").count(), 1, "{after}");
+    assert!(
+        after.starts_with("[work]\naws_access_key_id = ASIA"),
+        "{after}"
+    );
+    assert_eq!(
+        sb.aws_caller_arn("work"),
+        "arn:aws:sts::123456789012:assumed-role/Lab/work"
+    );
+}
+
+#[test]
 fn long_term_keys_behind_any_header_are_refused() {
     let moto = Moto::start();
     let sb = Sandbox::new(&moto.url);
-    for header in [
-        "[work] # my work account",
-        "[work]\t; note",
-        "[work]; adjacent",
-        "[ work ]",
+    for (header, sep) in [
+        ("[work] # my work account", " = "),
+        ("[work]\t; note", " = "),
+        ("[work]; adjacent", " = "),
+        ("[ work ]", " = "),
+        ("[work]", ": "),
+        ("[work]", ":"),
     ] {
-        let before =
-            format!("{header}\naws_access_key_id = AKIALONGTERM\naws_secret_access_key = keep\n");
+        let before = format!(
+            "{header}\naws_access_key_id{sep}AKIALONGTERM\naws_secret_access_key{sep}keep\n"
+        );
         sb.write("aws/credentials", &before);
         let run = sb
             .tempcreds(&["assume", "-r", ROLE, "-s", "work", "-o", "write"])

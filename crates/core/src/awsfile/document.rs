@@ -2,7 +2,9 @@
 //! names in that file (a profile, an `sso-session`, a `services` block, or nothing), each
 //! entry with its continuation lines, and the lines the SDKs would reject.
 
-use super::lines::{EntryError, Kind, Line, WHITESPACE, configparser_header, entry, split};
+use super::lines::{
+    EntryError, Kind, Line, WHITESPACE, configparser_header, configparser_key, entry, split,
+};
 
 /// Which of the two files a text is: the same header means different things in each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,10 +57,26 @@ pub(crate) struct Entry {
     pub(crate) line: usize,
     /// Its continuation lines (blank and comment lines between them are not among them).
     pub(crate) continuations: Vec<usize>,
-    /// Lower-cased, as every reader compares keys.
-    pub(crate) key: String,
+    /// The key as the SDKs read it, lower-cased as every reader compares keys; None on a
+    /// line only botocore reads as an entry (`key: value`).
+    pub(crate) key: Option<String>,
+    /// The key botocore reads on the line, lower-cased: configparser splits at the first `=`
+    /// or `:`, so `aws_access_key_id: AKIA…` is a key to it (the SDKs reject the line) and
+    /// `a:b = c` is key `a` (the SDKs read key `a:b`).
+    pub(crate) botocore_key: String,
     /// The value with its continuation lines joined by `\n`, as the SDKs read it.
     pub(crate) value: String,
+}
+
+impl Entry {
+    /// Whether some reader takes this line for `key` (any case).
+    pub(crate) fn names(&self, key: &str) -> bool {
+        self.botocore_key.eq_ignore_ascii_case(key)
+            || self
+                .key
+                .as_deref()
+                .is_some_and(|k| k.eq_ignore_ascii_case(key))
+    }
 }
 
 /// A parsed text: its lines, their sections, and what the SDKs would reject.
@@ -152,31 +170,44 @@ impl<'a> Document<'a> {
         self.kind
     }
 
-    /// The entries of a section, in file order.
+    /// The entries of a section as either reader sees them, in file order.
     pub(crate) fn entries(&self, span: &Span<'_>) -> Vec<Entry> {
         let mut out: Vec<Entry> = Vec::new();
         // A broken line ends nothing in the SDKs, but what follows it is no continuation of
         // a value we would rewrite.
         let mut open = false;
         for i in span.header + 1..span.end {
-            match self.lines[i].kind {
-                Kind::Entry { key, value } => {
+            let line = &self.lines[i];
+            let botocore_key = configparser_key(line.text).map(str::to_ascii_lowercase);
+            match (line.kind, botocore_key) {
+                (Kind::Entry { key, value }, Some(botocore_key)) => {
                     out.push(Entry {
                         line: i,
                         continuations: Vec::new(),
-                        key: key.to_ascii_lowercase(),
+                        key: Some(key.to_ascii_lowercase()),
+                        botocore_key,
                         value: value.to_owned(),
                     });
                     open = true;
                 }
-                Kind::Continuation(text) if open => {
+                (Kind::BadEntry(_), Some(botocore_key)) => {
+                    out.push(Entry {
+                        line: i,
+                        continuations: Vec::new(),
+                        key: None,
+                        botocore_key,
+                        value: String::new(),
+                    });
+                    open = true;
+                }
+                (Kind::Continuation(text), _) if open => {
                     if let Some(e) = out.last_mut() {
                         e.continuations.push(i);
                         e.value.push('\n');
                         e.value.push_str(text);
                     }
                 }
-                Kind::BadEntry(_) => open = false,
+                (Kind::BadEntry(_), None) => open = false,
                 _ => {}
             }
         }

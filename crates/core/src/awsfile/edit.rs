@@ -43,7 +43,7 @@ pub fn holds_long_term_keys(text: &str, kind: FileKind, profile: &str) -> bool {
     let doc = Document::parse(text, kind);
     profile_spans(&doc, profile).iter().any(|s| {
         let entries = doc.entries(s);
-        let has = |k: &str| entries.iter().any(|e| e.key == k);
+        let has = |k: &str| entries.iter().any(|e| e.names(k));
         has("aws_access_key_id") && !has("aws_session_token")
     })
 }
@@ -82,10 +82,7 @@ pub fn set_profile(text: &str, kind: FileKind, profile: &str, entries: &[(&str, 
         let mut last_line = span.header;
         for e in doc.entries(span) {
             let end = e.continuations.last().copied().unwrap_or(e.line);
-            match entries
-                .iter()
-                .position(|(k, _)| k.eq_ignore_ascii_case(&e.key))
-            {
+            match entries.iter().position(|(k, _)| e.names(k)) {
                 Some(p) if is_target && !done[p] => {
                     out[e.line] =
                         format!("{} = {}{}", entries[p].0, entries[p].1, lines[e.line].eol);
@@ -164,7 +161,7 @@ pub fn remove_keys(text: &str, kind: FileKind, profile: &str, keys: &[&str]) -> 
     let mut drop = vec![false; doc.lines.len()];
     for span in profile_spans(&doc, profile) {
         for e in doc.entries(span) {
-            if keys.iter().any(|k| k.eq_ignore_ascii_case(&e.key)) {
+            if keys.iter().any(|k| e.names(k)) {
                 drop[e.line] = true;
                 e.continuations.iter().for_each(|&c| drop[c] = true);
             }

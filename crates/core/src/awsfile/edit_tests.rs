@@ -145,3 +145,44 @@ fn remove_keys_takes_just_those_lines() {
         None
     );
 }
+
+#[test]
+fn colon_delimited_keys_are_found_replaced_and_counted() {
+    // botocore reads `k: v` as key k (configparser's second delimiter); the SDKs reject the
+    // line. The editor writes such a key back with `=`, which both read.
+    let creds = FileKind::Credentials;
+    let before =
+        "[work]\naws_access_key_id: AKIAOLD\naws_secret_access_key :s\n  cont\nregion: x\n";
+    assert!(holds_long_term_keys(before, creds, "work"));
+    assert_eq!(
+        set_section(before, "work", NEW).text,
+        "[work]\naws_access_key_id = ASIANEW\naws_secret_access_key = newsecret\nregion: x\naws_session_token = newtoken\n"
+    );
+    // `a:b = c` is key `a` to botocore and `a:b` to the SDKs: the line names both.
+    let both = "[work]\naws_session_token:x = t\naws_access_key_id = ASIA\n";
+    assert!(!holds_long_term_keys(both, creds, "work"));
+    assert_eq!(
+        set_section(both, "work", &[("aws_session_token", "n")]).text,
+        "[work]\naws_session_token = n\naws_access_key_id = ASIA\n"
+    );
+    // A temporary key whose token is colon-written is not long-term to botocore.
+    let temporary = "[work]\naws_access_key_id = ASIA\naws_session_token: t\n";
+    assert!(!holds_long_term_keys(temporary, creds, "work"));
+    // Other sections lose the colon line too, and removal finds it.
+    assert_eq!(
+        set_section("[ work ]\nregion: a\n[work]\n", "work", &[("region", "b")]).text,
+        "[ work ]\n[work]\nregion = b\n"
+    );
+    assert_eq!(
+        remove_keys(
+            "[work]\nx = 1\naws_access_key_id:A\n",
+            creds,
+            "work",
+            &["aws_access_key_id"]
+        )
+        .as_deref(),
+        Some("[work]\nx = 1\n")
+    );
+    // A line with nothing before its delimiter is no key to either reader.
+    assert!(!holds_long_term_keys("[work]\n: AKIA\n", creds, "work"));
+}

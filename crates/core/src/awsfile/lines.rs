@@ -1,8 +1,9 @@
 //! Splits an INI text into classified lines without losing a byte: every line keeps its own
 //! terminator (`\n`, `\r\n`, or none on a last line), so unchanged lines are written back as
 //! they were. The grammar is the AWS SDKs' profile-file grammar (the rules behind AWS's
-//! `profile-parser-tests.json`), which botocore's configparser agrees with on every line the
-//! SDKs accept: a line is classified on its own, only its first character decides its kind.
+//! `profile-parser-tests.json`); a line is classified on its own, only its first character
+//! decides its kind. Where botocore's configparser reads a line otherwise (the headers it
+//! names, `:` as a delimiter), `configparser_*` say how.
 
 /// One physical line: its text without the terminator, and the terminator.
 #[derive(Debug, Clone, Copy)]
@@ -121,4 +122,13 @@ pub(crate) fn configparser_header(text: &str) -> Option<&str> {
     let inner = t.strip_prefix('[')?;
     let end = inner.rfind(']')?;
     (end > 0).then(|| &inner[..end])
+}
+
+/// The key botocore (Python's configparser, delimiters `=` and `:`) reads on an entry line:
+/// the stripped text before the first delimiter of either kind. `None` when there is none
+/// or nothing precedes it (configparser rejects the line).
+pub(crate) fn configparser_key(text: &str) -> Option<&str> {
+    let t = text.trim();
+    let key = t[..t.find(['=', ':'])?].trim_end();
+    (!key.is_empty()).then_some(key)
 }

@@ -24,12 +24,12 @@ fn host() -> String {
         .expect("rustc -vV names the host")
 }
 
-/// `aws-runtime`'s directory, from `cargo metadata` (offline: it is a dependency, so its
-/// sources are on disk).
+/// `aws-runtime`'s directory, from `cargo metadata` (its sources are on disk: it is a
+/// dependency; metadata may still fetch the manifests of other platforms' crates).
 fn aws_runtime_dir() -> PathBuf {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let out = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--offline", "--locked"])
+        .args(["metadata", "--format-version", "1", "--locked"])
         .args(["--filter-platform", &host()])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()

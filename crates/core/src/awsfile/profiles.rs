@@ -72,8 +72,8 @@ impl ProfileSet {
                 SectionName::Other { .. } | SectionName::Ignored => continue,
             };
             for e in doc.entries(span) {
-                if is_identifier(&e.key) {
-                    target.entries.insert(e.key, e.value);
+                if let Some(key) = e.key.filter(|k| is_identifier(k)) {
+                    target.entries.insert(key, e.value);
                 }
             }
         }

@@ -216,8 +216,18 @@ impl Sts for FakeSts {
     }
 
     async fn caller_arn(&self) -> Result<String, Error> {
-        self.record("GetCallerIdentity".into());
-        Ok("arn:aws:iam::111111111111:user/alice".into())
+        self.unreachable()?;
+        self.record(format!(
+            "GetCallerIdentity as {}",
+            self.caller.access_key_id
+        ));
+        // The fake portal's credentials are an SSO role's, as AWS names those.
+        Ok(if self.caller.access_key_id.starts_with("ASIASSO") {
+            "arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/alice"
+                .into()
+        } else {
+            "arn:aws:iam::111111111111:user/alice".into()
+        })
     }
 }
 

@@ -28,7 +28,8 @@ pub use chain::{
 pub use connect::{Caller, Connect, Prebuilt, SdkConnect};
 pub use mfa::{MfaChooser, MfaCodes, NoPrompt, Prompt};
 pub use renew::{
-    Answer, DEFAULT_RENEW_BEFORE, MANDATORY_LEFT, RETRY_AFTER, Renew, RenewPolicy, Renewer,
+    Answer, DEFAULT_RENEW_BEFORE, MANDATORY_LEFT, RETRY_AFTER, RETRY_INSIDE, Renew, RenewPolicy,
+    Renewer,
 };
 pub use run::{
     Clock, Engine, Issued, Last, NoCache, StepCache, SystemClock, chain_keys, default_session_name,

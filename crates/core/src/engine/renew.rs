@@ -16,20 +16,25 @@ use crate::Error;
 pub const DEFAULT_RENEW_BEFORE: Duration = Duration::minutes(15);
 /// botocore's mandatory refresh window: credentials with less left are never served.
 pub const MANDATORY_LEFT: Duration = Duration::minutes(10);
-/// A failed renewal is tried again at most this much later: sooner as the mandatory window
-/// nears (half the time left until it), and every 5 seconds once inside it.
+/// A failed renewal is tried again at most this much after it started: sooner as the
+/// mandatory window nears (half the time left until it), and `RETRY_INSIDE` once inside it.
 pub const RETRY_AFTER: Duration = Duration::seconds(30);
+/// How often a failing renewal is tried once the held credentials are no longer served: a
+/// consumer gets answers again at most this long after STS does.
+pub const RETRY_INSIDE: Duration = Duration::seconds(5);
 
-/// When to try again after a failure at `now`, for credentials expiring at `expires`.
-fn retry_at(now: OffsetDateTime, expires: OffsetDateTime) -> OffsetDateTime {
-    let until_mandatory = expires - MANDATORY_LEFT - now;
+/// When to try again after a failed attempt that started at `started`, for credentials
+/// expiring at `expires`. Counted from the start, so that the time an attempt spends on
+/// the SDK's own retries and timeouts is not added to the wait.
+fn retry_at(started: OffsetDateTime, expires: OffsetDateTime) -> OffsetDateTime {
+    let until_mandatory = expires - MANDATORY_LEFT - started;
     let wait = if until_mandatory <= Duration::ZERO {
-        Duration::seconds(5)
+        RETRY_INSIDE
     } else {
         let half: Duration = until_mandatory / 2;
         half.clamp(Duration::seconds(1), RETRY_AFTER)
     };
-    now + wait
+    started + wait
 }
 
 /// When held credentials are renewed.
@@ -183,10 +188,11 @@ impl<R: Renew> Renewer<R> {
 
     /// Renews if due at `clock`'s time; one renewal at a time. Returns whether STS was
     /// asked. A failure keeps the old credentials (served while `answer` allows) and is
-    /// tried again after at most `RETRY_AFTER`.
+    /// tried again as `retry_at` says.
     pub async fn renew_if_due(&self, clock: &dyn Clock) -> bool {
         let _one = self.renewing.lock().await;
-        if clock.now() < self.due_at() {
+        let started = clock.now();
+        if started < self.due_at() {
             return false; // another caller renewed while this one waited
         }
         let result = self.renew.renew().await;
@@ -203,7 +209,7 @@ impl<R: Renew> Renewer<R> {
             Err(e) => {
                 let why = format!("renewing the credentials failed: {e}");
                 tracing::warn!("{why}");
-                let retry = retry_at(now, expiry(&h.issued));
+                let retry = retry_at(started, expiry(&h.issued));
                 h.failed = Some((why, retry));
             }
         }

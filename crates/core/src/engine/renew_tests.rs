@@ -205,3 +205,61 @@ fn a_renewal_that_needs_a_code_takes_mfa_process_or_the_prompt_never_the_given_c
     );
     assert!(calls[2].ends_with("mfa=654321"), "{calls:?}");
 }
+
+/// A renewal whose attempts spend `took` (the SDK's own retries and timeouts) before the
+/// engine answers.
+struct Slow<'a> {
+    inner: ViaEngine<'a>,
+    took: Duration,
+}
+
+impl Renew for Slow<'_> {
+    async fn renew(&self) -> Result<Issued, crate::Error> {
+        self.inner.w.clock.advance(self.took);
+        self.inner.renew().await
+    }
+}
+
+#[test]
+fn failed_attempts_start_at_most_five_seconds_apart_once_inside_the_mandatory_window() {
+    let w = World::new();
+    let prompt = FakePrompt::typing(&["111111"]);
+    let mfa = MfaChooser::new(None, &prompt);
+    let chain = w.chain("lab");
+    let first = w.run_chain(&chain, &mfa, Last::MayBeCached).expect("first");
+    let inner = ViaEngine { w: &w, chain, mfa };
+    let took = Duration::seconds(4);
+    let r = Renewer::new(
+        RenewPolicy::default(),
+        Slow { inner, took },
+        first,
+        w.clock.now(),
+    );
+    let t0 = w.clock.now();
+    w.connect.down.store(true, Ordering::SeqCst);
+    // 15 minutes left: half the time until the mandatory window, at most 30 s.
+    w.clock.advance(Duration::minutes(45));
+    assert!(block_on(r.renew_if_due(&w.clock)));
+    assert_eq!(r.due_at(), t0 + Duration::minutes(45) + RETRY_AFTER);
+    // 10 s before the window: 5 s after the attempt started.
+    w.clock
+        .advance(Duration::minutes(5) - Duration::seconds(14));
+    let started = w.clock.now();
+    assert!(block_on(r.renew_if_due(&w.clock)));
+    assert_eq!(r.due_at(), started + Duration::seconds(5));
+    // Inside it: every RETRY_INSIDE from each start, the attempt's own 4 s included.
+    w.clock.advance(Duration::seconds(7));
+    for _ in 0..3 {
+        w.clock
+            .advance((r.due_at() - w.clock.now()).max(Duration::ZERO));
+        let started = w.clock.now();
+        assert!(block_on(r.renew_if_due(&w.clock)));
+        assert_eq!(r.due_at(), started + RETRY_INSIDE);
+        assert!(matches!(r.answer(w.clock.now()), Answer::Unavailable(_)));
+    }
+    w.connect.down.store(false, Ordering::SeqCst);
+    w.clock
+        .advance((r.due_at() - w.clock.now()).max(Duration::ZERO));
+    assert!(block_on(r.renew_if_due(&w.clock)));
+    assert!(matches!(r.answer(w.clock.now()), Answer::Credentials(_)));
+}

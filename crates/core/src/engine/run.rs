@@ -4,7 +4,7 @@
 //! decorator (`StepCache`), as aws-vault's `CachedSessionProvider`; `NoCache` runs bare.
 
 use time::OffsetDateTime;
-use tracing::info;
+use tracing::{info, warn};
 
 use super::chain::{Chain, OverChainingCap, RoleStep, Source, Step};
 use super::connect::{Caller, Connect};
@@ -312,7 +312,28 @@ impl<C: Connect, K: StepCache + ?Sized> Engine<'_, C, K> {
                     now,
                 ))
                 .await?;
-                Ok((issued(creds), None))
+                if !chain.steps.is_empty() {
+                    return Ok((issued(creds), None));
+                }
+                // The role's ARN (GetRoleCredentials names none): the credentials are the
+                // chain's last, shown and served with it; cached with them, so a hit sends
+                // nothing.
+                let client = self
+                    .connect
+                    .connect(region, Caller::Credentials(&creds))
+                    .await?;
+                let assumed_role_arn = match client.caller_arn().await {
+                    Ok(arn) => Some(arn),
+                    Err(e) => {
+                        warn!("the role's ARN is left out (GetCallerIdentity failed: {e})");
+                        None
+                    }
+                };
+                let issued = Issued {
+                    credentials: creds,
+                    assumed_role_arn,
+                };
+                Ok((issued, Some(client)))
             }
             other => {
                 let creds = sources::read(other, self.files, self.env)

@@ -72,12 +72,41 @@ fn sso_role_credentials_come_from_the_portal_once_then_the_cache() {
         .cached(&chain)
         .expect("the fast path finds it");
     assert_eq!(hit.credentials.access_key_id, "ASIASSO1");
+    const ARN: &str =
+        "arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/alice";
+    assert_eq!(first.assumed_role_arn.as_deref(), Some(ARN));
+    assert_eq!(
+        hit.assumed_role_arn.as_deref(),
+        Some(ARN),
+        "cached with them"
+    );
+    assert_eq!(
+        w.calls(),
+        ["GetCallerIdentity as ASIASSO1"],
+        "one, then none"
+    );
     let fresh = w.run_chain(&chain, &mfa, Last::Fresh).unwrap();
     assert_eq!(
         fresh.credentials.access_key_id, "ASIASSO2",
         "Fresh asks the portal"
     );
-    assert!(w.calls().is_empty(), "no STS call: {:?}", w.calls());
+    assert_eq!(fresh.assumed_role_arn.as_deref(), Some(ARN));
+    assert_eq!(w.calls().len(), 2);
+}
+
+#[test]
+fn an_sso_role_whose_arn_cannot_be_read_is_still_handed_out() {
+    let (w, _home) = world();
+    let prompt = FakePrompt::typing(&[]);
+    let mfa = MfaChooser::new(None, &prompt);
+    w.connect
+        .down
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let issued = w
+        .run_chain(&w.chain("corp-dev"), &mfa, Last::MayBeCached)
+        .unwrap();
+    assert_eq!(issued.credentials.access_key_id, "ASIASSO1");
+    assert_eq!(issued.assumed_role_arn, None);
 }
 
 #[test]
