@@ -53,22 +53,23 @@ pub(crate) struct Span<'a> {
 
 /// An entry: the line of its key, the lines of its continuation, its key and full value.
 #[derive(Debug, Clone)]
-pub(crate) struct Entry {
+pub(crate) struct Entry<'a> {
     pub(crate) line: usize,
     /// Its continuation lines (blank and comment lines between them are not among them).
     pub(crate) continuations: Vec<usize>,
     /// The key as the SDKs read it, lower-cased as every reader compares keys; None on a
     /// line only botocore reads as an entry (`key: value`).
     pub(crate) key: Option<String>,
-    /// The key botocore reads on the line, lower-cased: configparser splits at the first `=`
+    /// The key botocore reads on the line, as written (borrowed: the reader's hot path
+    /// copies nothing for it): configparser splits at the first `=`
     /// or `:`, so `aws_access_key_id: AKIA…` is a key to it (the SDKs reject the line) and
     /// `a:b = c` is key `a` (the SDKs read key `a:b`).
-    pub(crate) botocore_key: String,
+    pub(crate) botocore_key: &'a str,
     /// The value with its continuation lines joined by `\n`, as the SDKs read it.
     pub(crate) value: String,
 }
 
-impl Entry {
+impl Entry<'_> {
     /// Whether some reader takes this line for `key` (any case).
     pub(crate) fn names(&self, key: &str) -> bool {
         self.botocore_key.eq_ignore_ascii_case(key)
@@ -171,14 +172,14 @@ impl<'a> Document<'a> {
     }
 
     /// The entries of a section as either reader sees them, in file order.
-    pub(crate) fn entries(&self, span: &Span<'_>) -> Vec<Entry> {
-        let mut out: Vec<Entry> = Vec::new();
+    pub(crate) fn entries(&self, span: &Span<'_>) -> Vec<Entry<'a>> {
+        let mut out: Vec<Entry<'a>> = Vec::new();
         // A broken line ends nothing in the SDKs, but what follows it is no continuation of
         // a value we would rewrite.
         let mut open = false;
         for i in span.header + 1..span.end {
             let line = &self.lines[i];
-            let botocore_key = configparser_key(line.text).map(str::to_ascii_lowercase);
+            let botocore_key = configparser_key(line.text);
             match (line.kind, botocore_key) {
                 (Kind::Entry { key, value }, Some(botocore_key)) => {
                     out.push(Entry {
