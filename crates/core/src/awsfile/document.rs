@@ -63,16 +63,16 @@ pub(crate) struct Entry<'a> {
     /// The key botocore reads on the line, as written (borrowed: the reader's hot path
     /// copies nothing for it): configparser splits at the first `=`
     /// or `:`, so `aws_access_key_id: AKIA…` is a key to it (the SDKs reject the line) and
-    /// `a:b = c` is key `a` (the SDKs read key `a:b`).
+    /// `a:b = c` is key `a` (the SDKs read key `a:b`); empty where botocore reads none.
     pub(crate) botocore_key: &'a str,
     /// The value with its continuation lines joined by `\n`, as the SDKs read it.
     pub(crate) value: String,
 }
 
 impl Entry<'_> {
-    /// Whether some reader takes this line for `key` (any case).
+    /// Whether some reader takes this line for `key` (any case; `key` is never empty).
     pub(crate) fn names(&self, key: &str) -> bool {
-        self.botocore_key.eq_ignore_ascii_case(key)
+        (!self.botocore_key.is_empty() && self.botocore_key.eq_ignore_ascii_case(key))
             || self
                 .key
                 .as_deref()
@@ -179,36 +179,38 @@ impl<'a> Document<'a> {
         let mut open = false;
         for i in span.header + 1..span.end {
             let line = &self.lines[i];
-            let botocore_key = configparser_key(line.text);
-            match (line.kind, botocore_key) {
-                (Kind::Entry { key, value }, Some(botocore_key)) => {
+            match line.kind {
+                // Every SDK entry stays one, even where botocore reads no key (`:a = b`).
+                Kind::Entry { key, value } => {
                     out.push(Entry {
                         line: i,
                         continuations: Vec::new(),
                         key: Some(key.to_ascii_lowercase()),
-                        botocore_key,
+                        botocore_key: configparser_key(line.text).unwrap_or_default(),
                         value: value.to_owned(),
                     });
                     open = true;
                 }
-                (Kind::BadEntry(_), Some(botocore_key)) => {
-                    out.push(Entry {
-                        line: i,
-                        continuations: Vec::new(),
-                        key: None,
-                        botocore_key,
-                        value: String::new(),
-                    });
-                    open = true;
-                }
-                (Kind::Continuation(text), _) if open => {
+                Kind::BadEntry(_) => match configparser_key(line.text) {
+                    Some(botocore_key) => {
+                        out.push(Entry {
+                            line: i,
+                            continuations: Vec::new(),
+                            key: None,
+                            botocore_key,
+                            value: String::new(),
+                        });
+                        open = true;
+                    }
+                    None => open = false,
+                },
+                Kind::Continuation(text) if open => {
                     if let Some(e) = out.last_mut() {
                         e.continuations.push(i);
                         e.value.push('\n');
                         e.value.push_str(text);
                     }
                 }
-                (Kind::BadEntry(_), None) => open = false,
                 _ => {}
             }
         }

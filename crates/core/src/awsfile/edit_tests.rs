@@ -183,6 +183,9 @@ fn colon_delimited_keys_are_found_replaced_and_counted() {
         .as_deref(),
         Some("[work]\nx = 1\n")
     );
-    // A line with nothing before its delimiter is no key to either reader.
+    // A line with nothing before its delimiter is no key to botocore; the SDKs still read
+    // `:a = b` as key `:a`.
     assert!(!holds_long_term_keys("[work]\n: AKIA\n", creds, "work"));
+    let set = ProfileSet::from_texts("", "[work]\n:a = b\n");
+    assert_eq!(set.profile("work").and_then(|p| p.get(":a")), Some("b"));
 }
